@@ -1,0 +1,56 @@
+/** Node pool rules (FACTS §2): AKS name format and size limits, Spot never as the system pool, tier vs size. */
+import type { PlatformConfig } from "../schema";
+import { allPools, maxClusterNodes } from "../../plan/pools";
+import { error, key, warning, type Problem } from "./problem";
+
+/** AKS limits (aks-docs quotas-skus-regions.md, FACTS §2). */
+export const AKS_LIMITS = { nodesPerPool: 1000, nodesPerCluster: 5000, poolsPerCluster: 100, freeTierRecommendedNodes: 10 } as const;
+
+/** Linux agent pool names: lowercase alphanumerics, start with a letter, 1–12 characters (aks-docs create-node-pools.md). */
+const POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
+
+export function poolRules(cfg: PlatformConfig): Problem[] {
+    const problems: Problem[] = [];
+    const pools = allPools(cfg);
+    const poolKey = (i: number, field: string) => (i === 0 ? key("cluster", "systemPool", field) : key("pools", i - 1, field));
+
+    const seen = new Map<string, number>();
+    pools.forEach((p, i) => {
+        if (!POOL_NAME.test(p.name)) {
+            problems.push(error([poolKey(i, "name")], `"${p.name}" is not a valid agent pool name`, `use 1–12 lowercase letters or digits starting with a letter, e.g. "spot1"`));
+        }
+        if (seen.has(p.name)) {
+            problems.push(error([poolKey(seen.get(p.name)!, "name"), poolKey(i, "name")], `two pools are named "${p.name}"`, `give every pool a unique name`));
+        }
+        seen.set(p.name, i);
+        if (p.minCount > p.maxCount) {
+            problems.push(error([poolKey(i, "minCount"), poolKey(i, "maxCount")], `minCount ${p.minCount} is greater than maxCount ${p.maxCount}`, `make minCount ≤ maxCount`));
+        }
+        if (p.maxCount > AKS_LIMITS.nodesPerPool) {
+            problems.push(
+                error([poolKey(i, "maxCount")], `maxCount ${p.maxCount} exceeds AKS's ${AKS_LIMITS.nodesPerPool} nodes per pool`, `split the capacity across pools of at most ${AKS_LIMITS.nodesPerPool} nodes (more than one Spot SKU also lowers eviction risk)`),
+            );
+        }
+        if (i > 0 && p.maxCount === 0) {
+            problems.push(error([poolKey(i, "maxCount")], `maxCount is 0, so pool "${p.name}" can never have a node`, `set maxCount ≥ 1 or remove the pool`));
+        }
+    });
+    if (cfg.cluster.systemPool.priority === "Spot") {
+        problems.push(
+            error([key("cluster", "systemPool", "priority")], `the system pool is "Spot", but AKS requires Regular priority for system pools (Spot nodes can be evicted at any time)`, `set cluster.systemPool.priority to "Regular" and put Spot capacity in a worker pool under kedascale:pools`),
+        );
+    }
+    if (pools.length > AKS_LIMITS.poolsPerCluster) {
+        problems.push(error([key("pools")], `${pools.length} pools exceed AKS's ${AKS_LIMITS.poolsPerCluster} per cluster`, `merge pools`));
+    }
+    const total = maxClusterNodes(cfg);
+    if (total > AKS_LIMITS.nodesPerCluster) {
+        problems.push(error([key("pools"), key("cluster", "systemPool", "maxCount")], `the pools can reach ${total} nodes, above AKS's ${AKS_LIMITS.nodesPerCluster} per cluster`, `lower maxCount across pools to a total of at most ${AKS_LIMITS.nodesPerCluster}`));
+    }
+    if (cfg.cluster.tier === "Free" && total > AKS_LIMITS.freeTierRecommendedNodes) {
+        problems.push(
+            warning([key("cluster", "tier")], `tier "Free" with pools that can reach ${total} nodes: Free has no SLA and a small API server (50 mutating / 100 read in flight), recommended under ${AKS_LIMITS.freeTierRecommendedNodes} nodes`, `set cluster.tier to "Standard" for clusters that scale out`),
+        );
+    }
+    return problems;
+}

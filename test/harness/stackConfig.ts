@@ -1,0 +1,49 @@
+/**
+ * Builds a stack's config exactly as the Pulumi CLI hands it to the program: Pulumi.yaml `config:` defaults,
+ * overridden key by key by Pulumi.<stack>.yaml, every value a string (objects and arrays as JSON).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+
+export const REPO_ROOT = join(__dirname, "..", "..");
+
+interface ProjectFile {
+    name: string;
+    config?: Record<string, { type: string; description?: string; default?: unknown }>;
+}
+
+export function readProject(): ProjectFile {
+    return parse(readFileSync(join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as ProjectFile;
+}
+
+/** Every stack with a Pulumi.<stack>.yaml in the repo: a new stack file is tested by existing tests. */
+export function stackNames(): string[] {
+    return readdirSync(REPO_ROOT)
+        .map((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+export function readStackFile(stack: string): Record<string, unknown> {
+    const doc = parse(readFileSync(join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> } | null;
+    return doc?.config ?? {};
+}
+
+const encode = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
+
+/** Project defaults, then stack values, then per-test overrides (whole keys, as `pulumi config set` does). */
+export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, string> {
+    const project = readProject();
+    const merged: Record<string, string> = {};
+    for (const [key, decl] of Object.entries(project.config ?? {})) {
+        const fullKey = key.includes(":") ? key : `${project.name}:${key}`;
+        if (decl.default !== undefined) merged[fullKey] = encode(decl.default);
+    }
+    for (const [key, value] of Object.entries({ ...readStackFile(stack), ...overrides })) {
+        const fullKey = key.includes(":") ? key : `${project.name}:${key}`;
+        if (value === undefined) delete merged[fullKey];
+        else merged[fullKey] = encode(value);
+    }
+    return merged;
+}

@@ -1,0 +1,211 @@
+/**
+ * Every Pulumi.<stack>.yaml, run through the real index.ts under mocks: the properties a platform engineer
+ * relies on, checked on the resources the program would send to Azure.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { ROLES } from "../components/roles";
+import { runProgram, type ProgramRun } from "./harness/runProgram";
+import { stackNames } from "./harness/stackConfig";
+
+const T = {
+    cluster: "azure-native:containerservice:ManagedCluster",
+    pool: "azure-native:containerservice:AgentPool",
+    subnet: "azure-native:network:Subnet",
+    role: "azure-native:authorization:RoleAssignment",
+    acr: "azure-native:containerregistry:Registry",
+    sbNamespace: "azure-native:servicebus:Namespace",
+    sbQueue: "azure-native:servicebus:Queue",
+    account: "azure-native:storage:StorageAccount",
+    container: "azure-native:storage:BlobContainer",
+    identity: "azure-native:managedidentity:UserAssignedIdentity",
+};
+const roleGuid = (r: { inputs: Record<string, any> }) => String(r.inputs.roleDefinitionId).split("/").pop();
+
+describe.each(stackNames())("stack %s", (stack) => {
+    let run: ProgramRun;
+    beforeAll(async () => {
+        run = await runProgram(stack);
+    });
+
+    it("turns on the OIDC issuer and workload identity, with RBAC", () => {
+        const c = run.one(T.cluster).inputs;
+        expect(c.oidcIssuerProfile).toEqual({ enabled: true });
+        expect(c.securityProfile.workloadIdentity).toEqual({ enabled: true });
+        expect(c.enableRBAC).toBe(true);
+        expect(c.identity.type).toBe("UserAssigned");
+        expect(run.outputs.oidcIssuerUrl).toMatch(/^https:\/\//);
+    });
+
+    it("keeps only the system pool inline; every worker pool is its own AgentPool with an explicit name", () => {
+        const c = run.one(T.cluster).inputs;
+        expect(c.agentPoolProfiles).toHaveLength(1);
+        expect(c.agentPoolProfiles[0].mode).toBe("System");
+        expect(c.agentPoolProfiles[0].scaleSetPriority).toBeUndefined();
+        for (const p of run.ofType(T.pool)) {
+            expect(p.inputs.agentPoolName).toMatch(/^[a-z][a-z0-9]{0,11}$/);
+            expect(p.inputs.resourceName).toBe(c.resourceName);
+            expect(p.inputs.mode).toBe("User");
+            if (p.inputs.enableAutoScaling) expect(p.ignoreChanges).toContain("count");
+        }
+    });
+
+    it("gives Spot pools Delete eviction, on-demand price cap and the autoscaler", () => {
+        for (const p of run.ofType(T.pool).filter((p) => p.inputs.scaleSetPriority === "Spot")) {
+            expect(p.inputs).toMatchObject({ scaleSetEvictionPolicy: "Delete", spotMaxPrice: -1, enableAutoScaling: true });
+            expect(p.inputs.nodeTaints).toContain("kubernetes.azure.com/scalesetpriority=spot:NoSchedule");
+        }
+    });
+
+    it("sends every autoscaler profile value as a string", () => {
+        const profile = run.one(T.cluster).inputs.autoScalerProfile as Record<string, unknown>;
+        expect(Object.keys(profile).length).toBeGreaterThan(5);
+        for (const v of Object.values(profile)) expect(typeof v).toBe("string");
+    });
+
+    it("has no ACR admin user, no Service Bus SAS and no storage shared keys", () => {
+        expect(run.one(T.acr).inputs.adminUserEnabled).toBe(false);
+        for (const ns of run.ofType(T.sbNamespace)) expect(ns.inputs).toMatchObject({ disableLocalAuth: true, minimumTlsVersion: "1.2" });
+        for (const a of run.ofType(T.account)) {
+            expect(a.inputs).toMatchObject({ allowSharedKeyAccess: false, enableHttpsTrafficOnly: true, minimumTlsVersion: "TLS1_2", allowBlobPublicAccess: false });
+        }
+        for (const c of run.ofType(T.container)) expect(c.inputs.publicAccess).toBe("None");
+    });
+
+    it("assigns only known roles, to service principals, scoped to a resource it created", () => {
+        const known = new Set<string>(Object.values(ROLES));
+        const roles = run.ofType(T.role);
+        expect(roles.length).toBeGreaterThan(0);
+        for (const r of roles) {
+            expect(known).toContain(roleGuid(r));
+            expect(r.inputs.principalType).toBe("ServicePrincipal");
+            const target = run.byId(r.inputs.scope);
+            expect(target, `${r.name} scope ${r.inputs.scope} is not a resource of this stack`).toBeDefined();
+            expect(target!.type).not.toMatch(/ResourceGroup|Namespace$/);
+        }
+    });
+
+    it("lets the kubelet pull from the registry", () => {
+        const pull = run.ofType(T.role).filter((r) => roleGuid(r) === ROLES.acrPull);
+        expect(pull).toHaveLength(1);
+        expect(run.byId(pull[0].inputs.scope)!.type).toBe(T.acr);
+    });
+
+    it("exports a capacity summary whose quota covers every pool at max", () => {
+        const cap = run.outputs.capacity;
+        const pools = [run.one(T.cluster).inputs.agentPoolProfiles[0], ...run.ofType(T.pool).map((p) => p.inputs)];
+        expect(cap.maxNodes).toBe(pools.reduce((s: number, p: any) => s + (p.maxCount ?? p.count), 0));
+        const spotVcpus = cap.pools.filter((p: any) => p.priority === "Spot").reduce((s: number, p: any) => s + p.vcpusAtMax, 0);
+        expect(cap.quotaToRequest.lowPriorityCores ?? 0).toBe(spotVcpus);
+    });
+});
+
+describe("dev stack", () => {
+    let run: ProgramRun;
+    beforeAll(async () => {
+        run = await runProgram("dev");
+    });
+
+    it("is small: Free tier, one system node, one Spot pool 0→5", () => {
+        const c = run.one(T.cluster).inputs;
+        expect(c.sku).toEqual({ name: "Base", tier: "Free" });
+        expect(c.agentPoolProfiles[0]).toMatchObject({ count: 1, enableAutoScaling: false });
+        expect(run.one(T.pool).inputs).toMatchObject({ agentPoolName: "spot", scaleSetPriority: "Spot", minCount: 0, maxCount: 5, count: 0 });
+        expect(run.one(T.acr).inputs.sku).toEqual({ name: "Basic" });
+        expect(run.one(T.sbNamespace).inputs.sku).toMatchObject({ name: "Standard" });
+    });
+
+    it("uses node-subnet Azure CNI, which virtual nodes need", () => {
+        const net = run.one(T.cluster).inputs.networkProfile;
+        expect(net.networkPlugin).toBe("azure");
+        expect(net.networkPluginMode).toBeUndefined();
+        // podCidr may still be present: azure-native fills the API schema's default (10.244.0.0/16), which AKS
+        // ignores unless the plugin is kubenet or Overlay (terraform-provider-azurerm#20573).
+    });
+
+    it("wires virtual nodes to an ACI-delegated subnet with Network Contributor for the connector", () => {
+        const cluster = run.one(T.cluster);
+        const aciSubnet = run.ofType(T.subnet).find((s) => s.inputs.delegations?.length)!;
+        expect(aciSubnet.inputs.delegations).toEqual([{ name: "aci", serviceName: "Microsoft.ContainerInstance/containerGroups" }]);
+        expect(cluster.inputs.addonProfiles.aciConnectorLinux).toEqual({ enabled: true, config: { SubnetName: aciSubnet.inputs.subnetName } });
+        const grant = run.ofType(T.role).find((r) => r.inputs.scope === aciSubnet.id)!;
+        expect(roleGuid(grant)).toBe(ROLES.networkContributor);
+        expect(grant.inputs.principalId).not.toBe(run.one(T.identity).inputs.principalId);
+    });
+
+    it("grants the control-plane identity Network Contributor on the node subnet before the cluster exists", () => {
+        const nodeSubnet = run.ofType(T.subnet).find((s) => !s.inputs.delegations)!;
+        const grant = run.ofType(T.role).find((r) => r.inputs.scope === nodeSubnet.id)!;
+        expect(roleGuid(grant)).toBe(ROLES.networkContributor);
+        expect(run.one(T.cluster).dependsOn).toContain(grant.name);
+    });
+});
+
+describe("scale1000 stack", () => {
+    let run: ProgramRun;
+    beforeAll(async () => {
+        run = await runProgram("scale1000");
+    });
+
+    it("is Standard tier on Azure CNI Overlay with a pod CIDR that fits 1,000 nodes and avoids reserved ranges", () => {
+        const c = run.one(T.cluster).inputs;
+        expect(c.sku.tier).toBe("Standard");
+        expect(c.networkProfile).toMatchObject({ networkPlugin: "azure", networkPluginMode: "overlay", podCidr: "100.64.0.0/14", serviceCidr: "10.0.0.0/16", dnsServiceIP: "10.0.0.10" });
+        expect(c.addonProfiles).toBeUndefined();
+    });
+
+    it("has the seed's pools: 2 × D4ds_v5 ephemeral system, Spot D4ds_v4 0→998 ephemeral 75 GB", () => {
+        const c = run.one(T.cluster).inputs;
+        expect(c.agentPoolProfiles[0]).toMatchObject({ vmSize: "Standard_D4ds_v5", count: 2, osDiskType: "Ephemeral", mode: "System" });
+        expect(c.agentPoolProfiles[0].nodeTaints).toContain("CriticalAddonsOnly=true:NoSchedule");
+        expect(run.one(T.pool).inputs).toMatchObject({
+            vmSize: "Standard_D4ds_v4",
+            scaleSetPriority: "Spot",
+            minCount: 0,
+            maxCount: 998,
+            osDiskType: "Ephemeral",
+            osDiskSizeGB: 75,
+        });
+    });
+
+    it("uses the burst autoscaler preset", () => {
+        expect(run.one(T.cluster).inputs.autoScalerProfile).toMatchObject({
+            scanInterval: "20s",
+            maxEmptyBulkDelete: "100",
+            okTotalUnreadyCount: "1000",
+            maxTotalUnreadyPercentage: "100",
+            maxNodeProvisionTime: "5m",
+        });
+    });
+
+    it("has Premium ACR and Premium block-blob results", () => {
+        expect(run.one(T.acr).inputs.sku).toEqual({ name: "Premium" });
+        const results = run.one(T.account).inputs;
+        expect(results).toMatchObject({ kind: "BlockBlobStorage", sku: { name: "Premium_LRS" } });
+        expect(run.one(T.container).inputs.accountName).toBe(results.accountName);
+        expect(run.ofType(T.sbQueue)).toHaveLength(1);
+    });
+
+    it("tells how much regional Spot quota to request: 999 nodes × 4 vCPUs", () => {
+        expect(run.outputs.capacity.quotaToRequest).toMatchObject({ lowPriorityCores: 999 * 4, standardDDSv5Family: 3 * 4, cores: 3 * 4 });
+        expect(run.warnings).toEqual([]);
+    });
+});
+
+describe("storage-queue broker", () => {
+    it("creates a queue and poison queue, and scopes receive grants to them", async () => {
+        const run = await runProgram("dev", { "kedascale:messaging": { broker: "storageQueue", queueName: "work" } });
+        const queues = run.ofType("azure-native:storage:Queue").map((q) => q.inputs.queueName);
+        expect(queues.sort()).toEqual(["work", "work-poison"]);
+        // Results share the queue's StorageV2 account: one account, shared keys off.
+        expect(run.ofType(T.account)).toHaveLength(1);
+        expect(run.outputs.broker).toMatchObject({ kind: "storageQueue", queueName: "work" });
+    });
+});
+
+describe("Free tier at scale", () => {
+    it("warns and recommends Standard, but deploys", async () => {
+        const run = await runProgram("dev", { "kedascale:pools": [{ name: "spot", vmSize: "Standard_D2ds_v5", priority: "Spot", maxCount: 20 }] });
+        expect(run.warnings.join("\n")).toMatch(/kedascale:cluster\.tier: tier "Free" with pools that can reach 21 nodes.*Fix: set cluster\.tier to "Standard"/);
+        expect(run.ofType(T.pool)).toHaveLength(1);
+    });
+});
