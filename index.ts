@@ -4,19 +4,26 @@
  */
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as path from "node:path";
 import { AksCluster } from "./components/aksCluster";
 import { loadConfig } from "./components/config/load";
 import { Messaging } from "./components/messaging";
 import { Network } from "./components/network";
 import { capacitySummary } from "./components/plan/capacity";
 import { compactName, dashedName, uniqueSuffix } from "./components/plan/naming";
+import { KedaInstall } from "./components/kedaInstall";
+import { brokerLimits } from "./components/plan/workload";
 import { Registry } from "./components/registry";
+import { ScaledWorkload } from "./components/scaledWorkload";
+import { WorkerImage } from "./components/workerImage";
 
 const config = loadConfig();
 const stack = pulumi.getStack();
 const baseName = dashedName(config.namePrefix, stack);
-const suffix = authorization.getClientConfigOutput().subscriptionId.apply((id) => uniqueSuffix(id, pulumi.getProject(), stack));
+const client = authorization.getClientConfigOutput();
+const suffix = client.subscriptionId.apply((id) => uniqueSuffix(id, pulumi.getProject(), stack));
 const globalName = (kind: string, max: number) => suffix.apply((s) => compactName([config.namePrefix, kind, s], max));
 const location = config.location;
 
@@ -59,11 +66,51 @@ const messaging = new Messaging("messaging", {
     resultsAccountName: globalName("res", 24),
 });
 
+const keda = new KedaInstall("keda", {
+    resourceGroupName,
+    location,
+    identityName: `${baseName}-keda`,
+    oidcIssuerUrl: cluster.oidcIssuerUrl,
+    tenantId: client.tenantId,
+    config: config.keda,
+    provider: cluster.provider,
+});
+messaging.grant("keda", "readQueueMetrics", keda.principalId);
+
+const image = new WorkerImage("worker", { loginServer: registry.loginServer, tenantId: client.tenantId, context: path.join(__dirname, "consumer") });
+
+const namespaces = new Map<string, k8s.core.v1.Namespace>();
+for (const ns of new Set(config.workloads.map((w) => w.namespace))) {
+    namespaces.set(ns, new k8s.core.v1.Namespace(`namespace-${ns}`, { metadata: { name: ns } }, { provider: cluster.provider }));
+}
+const workloads = config.workloads.map(
+    (w) =>
+        new ScaledWorkload(`workload-${w.name}`, {
+            config: w,
+            resourceGroupName,
+            location,
+            identityNamePrefix: baseName,
+            oidcIssuerUrl: cluster.oidcIssuerUrl,
+            messaging,
+            brokerLimits: brokerLimits(config),
+            image: image.imageDigestRef,
+            kedaRelease: keda.release,
+            namespace: namespaces.get(w.namespace)!,
+            provider: cluster.provider,
+        }),
+);
+
 export const resourceGroup = resourceGroupName;
 export const clusterName = cluster.clusterName;
 export const oidcIssuerUrl = cluster.oidcIssuerUrl;
 export const registryLoginServer = registry.loginServer;
 export const broker = { kind: messaging.broker.kind, queueName: messaging.broker.queueName, resource: messaging.broker.resourceName, endpoint: messaging.broker.endpoint };
 export const results = { account: messaging.resultsAccountName, container: messaging.resultsContainerName };
+export const workerImage = image.imageDigestRef;
+/** How to send load and watch scaling, per workload. */
+export const howTo = workloads.map((w) => ({
+    workload: w.scaledResourceName,
+    watch: `kubectl get scaledobject,scaledjob,hpa,jobs,pods -n ${config.workloads.find((c) => c.name === w.scaledResourceName)!.namespace} -w`,
+}));
 /** Nodes and vCPU quota this stack can reach: raise these regional quotas before `pulumi up`. */
 export const capacity = capacitySummary(config);

@@ -2,6 +2,7 @@
  * What Azure would return for the outputs the program reads (ids, names, endpoints, identities), computed
  * from the inputs so that assertions can follow references (a role's scope is the queue's id).
  */
+import { createHash } from "node:crypto";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
 
 export const MOCK_SUBSCRIPTION = "00000000-0000-0000-0000-0000000000aa";
@@ -53,6 +54,12 @@ export function mockState(args: MockResourceArgs): { id: string; state: Record<s
         case "azure-native:containerregistry:Registry":
             state.loginServer = `${azureName}.azurecr.io`;
             break;
+        case "docker:index/image:Image": {
+            const repo = String(inputs.imageName).replace(/:[^:/]+$/, "");
+            const digest = createHash("sha256").update(JSON.stringify(inputs.build)).digest("hex");
+            Object.assign(state, { repoDigest: `${repo}@sha256:${digest}` });
+            break;
+        }
         case "azure-native:storage:StorageAccount":
             state.primaryEndpoints = { blob: `https://${azureName}.blob.core.windows.net/`, queue: `https://${azureName}.queue.core.windows.net/` };
             break;

@@ -70,6 +70,8 @@ export async function settleProgram(stack: string, overrides: Record<string, unk
     );
     const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(async (msg: string) => void warnings.push(msg));
     vi.resetModules();
+    // The deployer's Entra → ACR token exchange is proven against a local server (acrToken.test.ts); here it is injected.
+    vi.doMock("../../components/acrToken", () => ({ acrCredentials: async () => ({ username: "00000000-0000-0000-0000-000000000000", password: "mock-acr-refresh-token" }) }));
     let outputs: Record<string, any>;
     // A program that throws (bad config) is caught inside the stack's init, as the CLI reports it, rather than
     // left to reject the Stack resource's internal promises where no one awaits them.

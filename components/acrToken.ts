@@ -1,0 +1,38 @@
+/**
+ * Push to ACR without the admin user: exchange the deployer's Entra access token for an ACR refresh token
+ * (POST /oauth2/exchange, what `az acr login` does) and log in with the all-zero GUID as user name (FACTS §10).
+ */
+
+/** ACR's fixed user name for Entra refresh tokens. */
+export const ACR_TOKEN_USERNAME = "00000000-0000-0000-0000-000000000000";
+
+export interface ExchangeRequest {
+    /** e.g. myregistry.azurecr.io */
+    loginServer: string;
+    tenantId: string;
+    /** Entra access token of the deployer (ARM audience). */
+    accessToken: string;
+    /** Where to reach the registry; default https://<loginServer>. Tests point it at a local server. */
+    baseUrl?: string;
+}
+
+export async function exchangeForAcrRefreshToken(req: ExchangeRequest): Promise<string> {
+    const url = `${req.baseUrl ?? `https://${req.loginServer}`}/oauth2/exchange`;
+    const body = new URLSearchParams({ grant_type: "access_token", service: req.loginServer, tenant: req.tenantId, access_token: req.accessToken });
+    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
+    const text = await res.text();
+    if (!res.ok) {
+        // The body never contains our token; it is ACR's error JSON.
+        throw new Error(`ACR token exchange at ${url} failed: HTTP ${res.status} ${text.slice(0, 300)}. The deployer needs AcrPush (or Owner/Contributor) on the registry.`);
+    }
+    const token = (JSON.parse(text) as { refresh_token?: string }).refresh_token;
+    if (!token) throw new Error(`ACR token exchange at ${url} returned no refresh_token`);
+    return token;
+}
+
+/** Docker registry credentials for the deployer, from DefaultAzureCredential (az login, or Deployments OIDC). */
+export async function acrCredentials(loginServer: string, tenantId: string): Promise<{ username: string; password: string }> {
+    const { DefaultAzureCredential } = await import("@azure/identity");
+    const token = await new DefaultAzureCredential().getToken("https://management.azure.com/.default");
+    return { username: ACR_TOKEN_USERNAME, password: await exchangeForAcrRefreshToken({ loginServer, tenantId, accessToken: token.token }) };
+}

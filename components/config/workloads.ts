@@ -1,0 +1,75 @@
+/** Config shape of KEDA and of the `workloads` list: one ScaledObject or ScaledJob each. */
+import { z } from "zod";
+
+const cpu = z.string().regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as "250m" or "1"');
+const memory = z.string().regex(/^\d+(Ki|Mi|Gi)$/, 'must be a memory quantity such as "128Mi" or "1Gi"');
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label: lowercase letters, digits and '-'");
+
+export const kedaSchema = z.strictObject({
+    /** kedacore/keda chart version (2.20.0/2.20.1 reject scalingStrategy "default": FACTS §9). */
+    chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "must be an exact chart version such as 2.20.2").default("2.20.2"),
+    namespace: dnsLabel.default("keda"),
+    /** Operator's client-side API rate: each ScaledJob Job is one create call (20/30 = ≥ 48 s for 1,000 Jobs). */
+    kubeApiQps: z.int().min(1).max(1000).default(20),
+    kubeApiBurst: z.int().min(1).max(2000).default(30),
+    /** KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES: ScaledObjects reconciled at once (KEDA default 5). */
+    scaledObjectMaxReconciles: z.int().min(1).max(100).default(5),
+    /** KEDA_SCALEDJOB_CTRL_MAX_RECONCILES: ScaledJob objects reconciled at once (KEDA default 1; Jobs per object are not limited by it). */
+    scaledJobMaxReconciles: z.int().min(1).max(100).default(1),
+    /** Operator requests/limits; the operator's memory grows with the number of scaled objects and Jobs it watches. */
+    operatorResources: z
+        .strictObject({ cpu: cpu.default("100m"), memory: memory.default("256Mi"), memoryLimit: memory.default("1Gi") })
+        .default({ cpu: "100m", memory: "256Mi", memoryLimit: "1Gi" }),
+});
+export type KedaConfig = z.infer<typeof kedaSchema>;
+
+export const workloadSchema = z.strictObject({
+    /** Name of the Deployment/Job, ScaledObject/ScaledJob and ServiceAccount (≤ 54 chars: KEDA's HPA is keda-hpa-<name>). */
+    name: z.string(),
+    /** deployment: long-running workers scaled by a ScaledObject. job: one Job per message(s), by a ScaledJob. */
+    kind: z.enum(["deployment", "job"]),
+    namespace: dnsLabel.default("workloads"),
+    /** spot: Spot nodes only (required) or preferably (preferred); system: the system pool; any: wherever it fits. */
+    placement: z.enum(["spot", "system", "any"]).default("spot"),
+    spotAffinity: z.enum(["required", "preferred"]).default("required"),
+    /** Requests decide how many pods fit a node, and so how many nodes a burst needs. Required. */
+    resources: z.strictObject({
+        requests: z.strictObject({ cpu, memory }),
+        limits: z.strictObject({ cpu: cpu.optional(), memory }),
+    }),
+    /** Messages one pod processes at once (deployment). Jobs take one (--once) or drain. */
+    inflight: z.int().min(1).max(256).default(8),
+    /** Queue messages per replica/Job (KEDA messageCount/queueLength). Default 5 for deployments, 1 for jobs. */
+    target: z.int().min(1).optional(),
+    /** Messages that wake the workload from zero (activationMessageCount/activationQueueLength). */
+    activation: z.int().min(0).default(0),
+    pollingInterval: z.int().default(30),
+    /** Seconds after the last activity before scaling to zero (deployment). */
+    cooldownPeriod: z.int().min(0).default(300),
+    minReplicaCount: z.int().min(0).default(0),
+    maxReplicaCount: z.int().min(1).default(100),
+    idleReplicaCount: z.int().optional(),
+    /** Replicas to hold when the scaler keeps failing (deployment only). */
+    fallback: z.strictObject({ failureThreshold: z.int().min(1), replicas: z.int().min(1) }).optional(),
+    /** HPA scale-down: wait this long and remove at most this percent per minute (deployment). */
+    scaleDown: z.strictObject({ stabilizationWindowSeconds: z.int().min(0).max(3600).default(300), percentPerMinute: z.int().min(1).max(100).default(50) }).optional(),
+    /** Time kubelet gives a stopping pod; the worker finishes or releases in-flight work 10 s before it ends. */
+    terminationGracePeriodSeconds: z.int().min(15).max(3600).default(60),
+    job: z
+        .strictObject({
+            /** once: one message per Job (fast start matters). drain: until the queue is empty. */
+            mode: z.enum(["once", "drain"]).default("once"),
+            scalingStrategy: z.enum(["default", "accurate", "eager"]).default("default"),
+            rollout: z.enum(["gradual", "immediate"]).default("gradual"),
+            backoffLimit: z.int().min(0).max(10).default(2),
+            activeDeadlineSeconds: z.int().min(30).default(900),
+            successfulJobsHistoryLimit: z.int().min(0).max(1000).default(10),
+            failedJobsHistoryLimit: z.int().min(0).max(1000).default(10),
+        })
+        .default({ mode: "once", scalingStrategy: "default", rollout: "gradual", backoffLimit: 2, activeDeadlineSeconds: 900, successfulJobsHistoryLimit: 10, failedJobsHistoryLimit: 10 }),
+    /** A one-shot in-cluster load Job (the load generator) with its own sender identity. */
+    loadTest: z
+        .strictObject({ messages: z.int().min(1).max(10_000_000), concurrency: z.int().min(1).max(512).default(32), size: z.int().min(64).max(256 * 1024).default(256), workMs: z.int().min(0).optional() })
+        .optional(),
+});
+export type WorkloadConfig = z.infer<typeof workloadSchema>;

@@ -1,0 +1,124 @@
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { WorkloadConfig } from "./config/workloads";
+import type { Messaging, MessagingIntent } from "./messaging";
+import { renderDeployment, renderLoadJob, renderScaledJob, renderScaledObject, renderTriggerAuthentication, KEDA_API, type K8sObject, type WorkloadInputs } from "./plan/workload";
+
+export interface ScaledWorkloadArgs {
+    /** The workload's validated config (kind, placement, scaling, resources, load test). */
+    config: WorkloadConfig;
+    /** Resource group for the workload's managed identities. */
+    resourceGroupName: pulumi.Input<string>;
+    /** Azure region. */
+    location: pulumi.Input<string>;
+    /** Prefix of the identities' Azure names. */
+    identityNamePrefix: string;
+    /** Cluster OIDC issuer the federated credentials trust. */
+    oidcIssuerUrl: pulumi.Input<string>;
+    /** Queue and results; grants are asked of it by intent. */
+    messaging: Messaging;
+    /** The queue's lock duration and delivery limit, which the worker must match. */
+    brokerLimits: { lockDurationMs: number; maxDeliveryCount: number };
+    /** Worker image by digest. */
+    image: pulumi.Input<string>;
+    /** KEDA's release: every KEDA object depends on it, so destroy removes them before their CRDs. */
+    kedaRelease: k8s.helm.v3.Release;
+    /** The workload's namespace, created once per namespace by the caller. */
+    namespace: k8s.core.v1.Namespace;
+    /** Provider of the target cluster. */
+    provider: k8s.Provider;
+}
+
+/**
+ * One queue worker: its identity and ServiceAccount (workload identity), least-privilege grants, a
+ * TriggerAuthentication, and a Deployment + ScaledObject or a ScaledJob; optionally a one-shot load Job.
+ */
+export class ScaledWorkload extends pulumi.ComponentResource {
+    public readonly serviceAccountName: string;
+    public readonly principalId: pulumi.Output<string>;
+    public readonly scaledResourceName: string;
+
+    constructor(name: string, args: ScaledWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kedascale:k8s:ScaledWorkload", name, {}, opts);
+        const w = args.config;
+        const k8sOpts = (dependsOn: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({ parent: this, provider: args.provider, dependsOn: [args.namespace, ...dependsOn] });
+
+        this.serviceAccountName = w.name;
+        const worker = this.identity(`${name}-worker`, `${args.identityNamePrefix}-${w.name}`, w.name, args, ["receive", "writeResults"]);
+        this.principalId = worker.principalId;
+
+        const inputs: pulumi.Output<WorkloadInputs> = pulumi
+            .all([args.messaging.broker.resourceName, args.messaging.resultsAccountName, args.messaging.resultsContainerName, args.image])
+            .apply(([resourceName, account, container, image]) => ({
+                broker: { kind: args.messaging.broker.kind, queueName: args.messaging.broker.queueName, resourceName, ...args.brokerLimits },
+                results: { account, container },
+                image,
+                serviceAccountName: w.name,
+                loadServiceAccountName: `${w.name}-load`,
+            }));
+        const render = (fn: (i: WorkloadInputs) => K8sObject | undefined) => inputs.apply((i) => fn(i)!);
+
+        const auth = renderTriggerAuthentication(w);
+        const triggerAuth = new k8s.apiextensions.CustomResource(
+            `${name}-trigger-auth`,
+            { apiVersion: auth.apiVersion, kind: auth.kind, metadata: auth.metadata, spec: auth.spec },
+            k8sOpts([args.kedaRelease]),
+        );
+
+        let scaled: pulumi.Resource;
+        if (w.kind === "deployment") {
+            const deployment = render((i) => renderDeployment(w, i));
+            const workload = new k8s.apps.v1.Deployment(
+                `${name}-deployment`,
+                { metadata: deployment.metadata, spec: deployment.spec as pulumi.Output<k8s.types.input.apps.v1.DeploymentSpec> },
+                // KEDA's HPA owns replicas after creation.
+                { ...k8sOpts([worker.serviceAccount, ...worker.grants]), ignoreChanges: ["spec.replicas"] },
+            );
+            const so = render((i) => renderScaledObject(w, i));
+            scaled = new k8s.apiextensions.CustomResource(`${name}-scaled-object`, { apiVersion: KEDA_API, kind: "ScaledObject", metadata: so.metadata, spec: so.spec }, k8sOpts([args.kedaRelease, triggerAuth, workload]));
+        } else {
+            const sj = render((i) => renderScaledJob(w, i));
+            scaled = new k8s.apiextensions.CustomResource(
+                `${name}-scaled-job`,
+                { apiVersion: KEDA_API, kind: "ScaledJob", metadata: sj.metadata, spec: sj.spec },
+                k8sOpts([args.kedaRelease, triggerAuth, worker.serviceAccount, ...worker.grants]),
+            );
+        }
+        this.scaledResourceName = w.name;
+
+        if (w.loadTest) {
+            // Its own identity: the sender may send, never receive (seed 004's sender Job, without the secret).
+            const sender = this.identity(`${name}-load`, `${args.identityNamePrefix}-${w.name}-load`, `${w.name}-load`, args, ["send", "writeResults"]);
+            const job = render((i) => renderLoadJob(w, i));
+            new k8s.batch.v1.Job(`${name}-load-job`, { metadata: job.metadata, spec: job.spec as pulumi.Output<k8s.types.input.batch.v1.JobSpec> }, k8sOpts([scaled, sender.serviceAccount, ...sender.grants]));
+        }
+        this.registerOutputs({ principalId: this.principalId });
+    }
+
+    /** A managed identity federated with one ServiceAccount, and the grants its intents need. */
+    private identity(resourceName: string, azureName: string, serviceAccount: string, args: ScaledWorkloadArgs, intents: MessagingIntent[]) {
+        const ns = args.config.namespace;
+        const identity = new managedidentity.UserAssignedIdentity(resourceName, { resourceName: azureName, resourceGroupName: args.resourceGroupName, location: args.location }, { parent: this });
+        // One federated credential per identity here; were there more, they would be chained (concurrent writes fail: FACTS §4).
+        const federation = new managedidentity.FederatedIdentityCredential(
+            `${resourceName}-federation`,
+            {
+                resourceGroupName: args.resourceGroupName,
+                resourceName: identity.name,
+                federatedIdentityCredentialResourceName: serviceAccount,
+                issuer: args.oidcIssuerUrl,
+                subject: `system:serviceaccount:${ns}:${serviceAccount}`,
+                audiences: ["api://AzureADTokenExchange"],
+            },
+            { parent: this },
+        );
+        const sa = new k8s.core.v1.ServiceAccount(
+            `${resourceName}-sa`,
+            { metadata: { name: serviceAccount, namespace: ns, annotations: { "azure.workload.identity/client-id": identity.clientId } } },
+            { parent: this, provider: args.provider, dependsOn: [args.namespace, federation] },
+        );
+        const grants = intents.flatMap((intent) => args.messaging.grant(serviceAccount, intent, identity.principalId));
+        return { principalId: identity.principalId, serviceAccount: sa, grants };
+    }
+}

@@ -1,0 +1,38 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { acrCredentials } from "./acrToken";
+
+export interface WorkerImageArgs {
+    /** ACR login server to push to. */
+    loginServer: pulumi.Input<string>;
+    /** Entra tenant of the registry (for the token exchange). */
+    tenantId: pulumi.Input<string>;
+    /** Directory holding the consumer's Dockerfile. */
+    context: string;
+    /** Repository name in the registry. Default: kedascale-worker. */
+    repository?: string;
+    /** Target platform. Default: linux/amd64 (AKS node pools here are x64). */
+    platform?: string;
+}
+
+/** The consumer image, built from consumer/ and pushed to ACR with an Entra token; consumed by digest. */
+export class WorkerImage extends pulumi.ComponentResource {
+    /** `<loginServer>/<repository>@sha256:…`: pods pin this, so only a real change rolls them. */
+    public readonly imageDigestRef: pulumi.Output<string>;
+
+    constructor(name: string, args: WorkerImageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kedascale:k8s:WorkerImage", name, {}, opts);
+        const credentials = pulumi.all([args.loginServer, args.tenantId]).apply(([server, tenant]) => acrCredentials(server, tenant));
+        const image = new docker.Image(
+            `${name}-image`,
+            {
+                imageName: pulumi.interpolate`${args.loginServer}/${args.repository ?? "kedascale-worker"}:latest`,
+                build: { context: args.context, dockerfile: `${args.context}/Dockerfile`, platform: args.platform ?? "linux/amd64" },
+                registry: { server: args.loginServer, username: credentials.username, password: pulumi.secret(credentials.password) },
+            },
+            { parent: this },
+        );
+        this.imageDigestRef = image.repoDigest;
+        this.registerOutputs({ imageDigestRef: this.imageDigestRef });
+    }
+}
