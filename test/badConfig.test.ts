@@ -11,6 +11,7 @@ const devCluster = dev["kedascale:cluster"];
 const devNetwork = dev["kedascale:network"];
 const spot = (over: Record<string, unknown> = {}) => ({ name: "spot", vmSize: "Standard_D2ds_v5", priority: "Spot", minCount: 0, maxCount: 5, ...over });
 const noVirtualNodes = { ...devCluster, virtualNodes: false };
+const wl = (over: Record<string, unknown> = {}) => ({ name: "w", kind: "deployment", resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } }, ...over });
 
 interface BadCase {
     why: string;
@@ -55,6 +56,16 @@ const CASES: BadCase[] = [
     { why: "a count written as a string", config: { "kedascale:pools": [spot({ maxCount: "5" })] }, expect: [/kedascale:pools\[0\]\.maxCount: .*got "5"/] },
     { why: "a CIDR with host bits set", config: { "kedascale:network": { ...devNetwork, vnetCidr: "10.224.0.1/12" } }, expect: [/kedascale:network\.vnetCidr: must be an IPv4 CIDR whose host bits are zero.*got "10\.224\.0\.1\/12"/] },
     { why: "an autoscaler time AKS only takes in minutes", config: { "kedascale:cluster": { ...devCluster, autoscaler: { maxNodeProvisionTime: "900s" } } }, expect: [/kedascale:cluster\.autoscaler\.maxNodeProvisionTime: "900s" is not a value AKS accepts.*Fix: use whole minutes such as "15m"/] },
+    { why: "a workload whose min exceeds its max", config: { "kedascale:workloads": [wl({ minReplicaCount: 5, maxReplicaCount: 2 })] }, expect: [/kedascale:workloads\[0\]\.minReplicaCount, kedascale:workloads\[0\]\.maxReplicaCount: minReplicaCount 5 is greater than maxReplicaCount 2/] },
+    { why: "an idle replica count other than 0", config: { "kedascale:workloads": [wl({ minReplicaCount: 2, idleReplicaCount: 1 })] }, expect: [/kedascale:workloads\[0\]\.idleReplicaCount: idleReplicaCount 1: KEDA supports only 0/] },
+    { why: "idle not below min", config: { "kedascale:workloads": [wl({ idleReplicaCount: 0 })] }, expect: [/idleReplicaCount must be less than minReplicaCount \(0\)/] },
+    { why: "a polling interval of 0", config: { "kedascale:workloads": [wl({ pollingInterval: 0 })] }, expect: [/kedascale:workloads\[0\]\.pollingInterval: pollingInterval 0 is below KEDA's minimum of 1 second/] },
+    { why: "a workload name too long for KEDA's HPA", config: { "kedascale:workloads": [wl({ name: "w".repeat(55) })] }, expect: [/kedascale:workloads\[0\]\.name: "w{55}" is not a DNS-1123 name of at most 54 characters/] },
+    { why: "a ScaledJob with a fallback", config: { "kedascale:workloads": [wl({ kind: "job", fallback: { failureThreshold: 3, replicas: 2 } })] }, expect: [/kedascale:workloads\[0\]\.fallback: fallback applies to ScaledObjects only/] },
+    { why: "a scaling strategy KEDA does not have", config: { "kedascale:workloads": [wl({ kind: "job", job: { scalingStrategy: "fastest" } })] }, expect: [/kedascale:workloads\[0\]\.job\.scalingStrategy: .*got "fastest"\. Fix: use one of "default", "accurate", "eager"/] },
+    { why: "a workload without resources", config: { "kedascale:workloads": [{ name: "w", kind: "deployment" }] }, expect: [/kedascale:workloads\[0\]\.resources: .*got nothing \(the key is missing\)/] },
+    { why: "Spot placement without a Spot pool", config: { "kedascale:pools": [spot({ priority: "Regular" })], "kedascale:workloads": [wl()] }, expect: [/kedascale:workloads\[0\]\.placement, kedascale:pools: placement "spot" but no pool under kedascale:pools has priority "Spot"/] },
+    { why: "a memory limit below its request", config: { "kedascale:workloads": [wl({ resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "512Mi" } } })] }, expect: [/kedascale:workloads\[0\]\.resources\.limits\.memory: limit 512Mi is below request 1Gi/] },
 ];
 
 describe("bad config is refused before any resource is registered", () => {

@@ -1,0 +1,131 @@
+/**
+ * KEDA and the workloads, for every stack under mocks: every Kubernetes object the program sends is valid,
+ * secretless, placed as configured, and wired to the identities and grants that actually exist.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { KEDA_CHART_REPO } from "../components/kedaInstall";
+import { ROLES } from "../components/roles";
+import { runProgram, type ProgramRun, type RecordedResource } from "./harness/runProgram";
+import { readStackFile, stackNames } from "./harness/stackConfig";
+import { validateKubernetesObject } from "./harness/kubeValidate";
+
+const KIND_OF_TYPE: Record<string, string> = {
+    "kubernetes:apps/v1:Deployment": "Deployment",
+    "kubernetes:batch/v1:Job": "Job",
+    "kubernetes:core/v1:ServiceAccount": "ServiceAccount",
+    "kubernetes:core/v1:Namespace": "Namespace",
+};
+const CR = "kubernetes:keda.sh/v1alpha1:";
+const roleGuid = (r: RecordedResource) => String(r.inputs.roleDefinitionId).split("/").pop();
+
+function asObject(r: RecordedResource): { apiVersion: string; kind: string; metadata: any; spec?: any } {
+    const kind = KIND_OF_TYPE[r.type] ?? r.inputs.kind;
+    const apiVersion = r.inputs.apiVersion ?? { Deployment: "apps/v1", Job: "batch/v1", ServiceAccount: "v1", Namespace: "v1" }[kind as string];
+    return { ...r.inputs, apiVersion, kind, metadata: r.inputs.metadata };
+}
+
+describe.each(stackNames())("stack %s", (stack) => {
+    let run: ProgramRun;
+    let k8sObjects: RecordedResource[];
+    beforeAll(async () => {
+        run = await runProgram(stack);
+        k8sObjects = run.resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== "kubernetes:helm.sh/v3:Release");
+    });
+    const workloads = (readStackFile(stack)["kedascale:workloads"] ?? []) as { name: string; kind: string; namespace?: string; loadTest?: unknown }[];
+
+    it("renders every Kubernetes object valid against its schema and KEDA v2.20's rules", () => {
+        expect(k8sObjects.length).toBeGreaterThan(0);
+        for (const r of k8sObjects) expect(() => validateKubernetesObject(asObject(r)), `${r.type} ${r.name}`).not.toThrow();
+    });
+
+    it("installs the pinned KEDA chart on the system pool with workload identity for its operator", () => {
+        const release = run.one("kubernetes:helm.sh/v3:Release");
+        expect(release.inputs).toMatchObject({ chart: "keda", version: "2.20.2", repositoryOpts: { repo: KEDA_CHART_REPO }, namespace: "keda", atomic: true });
+        const values = release.inputs.values;
+        expect(values.nodeSelector).toEqual({ "kubernetes.azure.com/mode": "system" });
+        const kedaIdentity = run.ofType("azure-native:managedidentity:UserAssignedIdentity").find((i) => i.name === "keda-identity")!;
+        expect(values.podIdentity.azureWorkload).toMatchObject({ enabled: true, clientId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+        const fic = run.ofType("azure-native:managedidentity:FederatedIdentityCredential").find((f) => f.name === "keda-federation")!;
+        expect(fic.inputs).toMatchObject({ resourceName: kedaIdentity.inputs.resourceName, subject: "system:serviceaccount:keda:keda-operator", audiences: ["api://AzureADTokenExchange"], issuer: run.outputs.oidcIssuerUrl });
+        expect(release.dependsOn).toContain("keda-federation");
+        const cfg = readStackFile(stack)["kedascale:keda"] as { kubeApiQps?: number } | undefined;
+        expect(values.extraArgs.keda["kube-api-qps"]).toBe(String(cfg?.kubeApiQps ?? 20));
+    });
+
+    it("lets KEDA read queue metrics (Data Owner on Service Bus, scoped to the queue)", () => {
+        const kedaPrincipal = run.ofType("azure-native:managedidentity:UserAssignedIdentity").find((i) => i.name === "keda-identity")!;
+        const grants = run.ofType("azure-native:authorization:RoleAssignment").filter((r) => r.name.startsWith("messaging-keda-readQueueMetrics"));
+        expect(grants).toHaveLength(1);
+        const scope = run.byId(grants[0].inputs.scope)!;
+        expect(scope.type).toMatch(/:(servicebus|storage):Queue$/);
+        expect(roleGuid(grants[0])).toBe(scope.type.includes("servicebus") ? ROLES.serviceBusDataOwner : ROLES.storageQueueDataReader);
+        expect(grants[0].inputs.principalId).toMatch(/^[0-9a-f-]{36}$/);
+        expect(kedaPrincipal).toBeDefined();
+    });
+
+    it("makes every KEDA object depend on the KEDA release", () => {
+        const crs = run.resources.filter((r) => r.type.startsWith(CR));
+        expect(crs.length).toBeGreaterThanOrEqual(workloads.length * 2);
+        for (const r of crs) expect(r.dependsOn, r.name).toContain("keda-release");
+    });
+
+    it.each(workloads.map((w) => [w.name, w] as const))("workload %s: identity, federation, ServiceAccount and grants line up", (name, w) => {
+        const ns = w.namespace ?? "workloads";
+        const sa = run.ofType("kubernetes:core/v1:ServiceAccount").find((s) => s.inputs.metadata.name === name)!;
+        expect(sa.inputs.metadata.namespace).toBe(ns);
+        const identity = run.one("azure-native:managedidentity:UserAssignedIdentity", `workload-${name}-worker`);
+        const fic = run.one("azure-native:managedidentity:FederatedIdentityCredential", `workload-${name}-worker-federation`);
+        expect(fic.inputs.subject).toBe(`system:serviceaccount:${sa.inputs.metadata.namespace}:${sa.inputs.metadata.name}`);
+        expect(fic.inputs.resourceName).toBe(identity.inputs.resourceName);
+        expect(fic.inputs.issuer).toBe(run.outputs.oidcIssuerUrl);
+        const grants = run.ofType("azure-native:authorization:RoleAssignment").filter((r) => new RegExp(`^messaging-${name}-(receive|send|readQueueMetrics|writeResults)-`).test(r.name));
+        const byRole = Object.fromEntries(grants.map((g) => [roleGuid(g), run.byId(g.inputs.scope)!.type]));
+        expect(byRole[ROLES.storageBlobDataContributor]).toBe("azure-native:storage:BlobContainer");
+        const receiveRole = byRole[ROLES.serviceBusDataReceiver] ?? byRole[ROLES.storageQueueDataMessageProcessor];
+        expect(receiveRole).toMatch(/:Queue$/);
+        // The worker may not send nor read metrics; only the load generator sends.
+        expect(byRole[ROLES.serviceBusDataSender]).toBeUndefined();
+        expect(byRole[ROLES.serviceBusDataOwner]).toBeUndefined();
+    });
+
+    it.each(workloads.map((w) => [w.name, w] as const))("workload %s: pods use workload identity, the image by digest, Spot placement and bounded resources", (name, w) => {
+        const scaled = run.resources.find((r) => r.type === `${CR}${w.kind === "job" ? "ScaledJob" : "ScaledObject"}` && r.inputs.metadata.name === name)!;
+        expect(scaled).toBeDefined();
+        const podTemplate =
+            w.kind === "job" ? scaled.inputs.spec.jobTargetRef.template : run.ofType("kubernetes:apps/v1:Deployment").find((d) => d.inputs.metadata.name === name)!.inputs.spec.template;
+        expect(podTemplate.metadata.labels["azure.workload.identity/use"]).toBe("true");
+        const pod = podTemplate.spec;
+        expect(pod.serviceAccountName).toBe(name);
+        const image = run.one("docker:index/image:Image");
+        expect(pod.containers[0].image).toMatch(/@sha256:[0-9a-f]{64}$/);
+        expect(pod.containers[0].image).toBe(run.outputs.workerImage);
+        expect(image.inputs.build.context).toMatch(/consumer$/);
+        expect(pod.tolerations).toContainEqual({ key: "kubernetes.azure.com/scalesetpriority", operator: "Equal", value: "spot", effect: "NoSchedule" });
+        expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0]).toMatchObject({ key: "kubernetes.azure.com/scalesetpriority", values: ["spot"] });
+        expect(pod.containers[0].resources.requests).toHaveProperty("cpu");
+        expect(pod.containers[0].resources.limits).toHaveProperty("memory");
+        const env = Object.fromEntries(pod.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+        expect(Number(env.KEDASCALE_GRACE_MS)).toBeLessThan(pod.terminationGracePeriodSeconds * 1000);
+        const trigger = scaled.inputs.spec.triggers[0];
+        expect(trigger.authenticationRef.name).toBe(run.resources.find((r) => r.type === `${CR}TriggerAuthentication` && r.inputs.metadata.name === trigger.authenticationRef.name)!.inputs.metadata.name);
+        expect(trigger.metadata.namespace ?? trigger.metadata.accountName).toBe(run.outputs.broker.resource);
+    });
+});
+
+describe("scale1000's ScaledJob", () => {
+    it("fans out one Job per message, gradually rolled, up to the pool's 998 nodes", async () => {
+        const run = await runProgram("scale1000");
+        const job = run.resources.find((r) => r.type === `${CR}ScaledJob`)!;
+        expect(job.inputs.spec).toMatchObject({ maxReplicaCount: 998, rollout: { strategy: "gradual" }, scalingStrategy: { strategy: "default" } });
+        expect(job.inputs.spec.triggers[0]).toMatchObject({ type: "azure-servicebus", metadata: { messageCount: "1", activationMessageCount: "0" } });
+        expect(job.inputs.spec.jobTargetRef).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 900, template: { spec: { restartPolicy: "Never" } } });
+        expect(job.inputs.spec.jobTargetRef.template.spec.containers[0].args).toEqual(["work", "--once"]);
+        const release = run.one("kubernetes:helm.sh/v3:Release");
+        expect(release.inputs.values.extraArgs.keda).toEqual({ "kube-api-qps": "100", "kube-api-burst": "150" });
+        const loader = run.one("kubernetes:batch/v1:Job");
+        expect(loader.inputs.spec.template.spec.serviceAccountName).toBe("burst-load");
+        expect(loader.dependsOn).toContain("workload-burst-scaled-job");
+        const loaderRoles = run.ofType("azure-native:authorization:RoleAssignment").filter((r) => r.name.startsWith("messaging-burst-load-")).map(roleGuid).sort();
+        expect(loaderRoles).toEqual([ROLES.serviceBusDataSender, ROLES.storageBlobDataContributor].sort());
+    });
+});
