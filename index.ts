@@ -83,22 +83,21 @@ const namespaces = new Map<string, k8s.core.v1.Namespace>();
 for (const ns of new Set(config.workloads.map((w) => w.namespace))) {
     namespaces.set(ns, new k8s.core.v1.Namespace(`namespace-${ns}`, { metadata: { name: ns } }, { provider: cluster.provider }));
 }
-const workloads = config.workloads.map(
-    (w) =>
-        new ScaledWorkload(`workload-${w.name}`, {
-            config: w,
-            resourceGroupName,
-            location,
-            identityNamePrefix: baseName,
-            oidcIssuerUrl: cluster.oidcIssuerUrl,
-            messaging,
-            brokerLimits: brokerLimits(config),
-            image: image.imageDigestRef,
-            kedaRelease: keda.release,
-            namespace: namespaces.get(w.namespace)!,
-            provider: cluster.provider,
-        }),
-);
+for (const w of config.workloads) {
+    new ScaledWorkload(`workload-${w.name}`, {
+        config: w,
+        resourceGroupName,
+        location,
+        identityNamePrefix: baseName,
+        oidcIssuerUrl: cluster.oidcIssuerUrl,
+        messaging,
+        brokerLimits: brokerLimits(config),
+        image: image.imageDigestRef,
+        kedaRelease: keda.release,
+        namespace: namespaces.get(w.namespace)!,
+        provider: cluster.provider,
+    });
+}
 
 export const resourceGroup = resourceGroupName;
 export const clusterName = cluster.clusterName;
@@ -107,10 +106,16 @@ export const registryLoginServer = registry.loginServer;
 export const broker = { kind: messaging.broker.kind, queueName: messaging.broker.queueName, resource: messaging.broker.resourceName, endpoint: messaging.broker.endpoint };
 export const results = { account: messaging.resultsAccountName, container: messaging.resultsContainerName };
 export const workerImage = image.imageDigestRef;
-/** How to send load and watch scaling, per workload. */
-export const howTo = workloads.map((w) => ({
-    workload: w.scaledResourceName,
-    watch: `kubectl get scaledobject,scaledjob,hpa,jobs,pods -n ${config.workloads.find((c) => c.name === w.scaledResourceName)!.namespace} -w`,
+/** How to send load and watch scaling, per workload (README: "Send load, watch it scale"). */
+export const howTo = config.workloads.map((w) => ({
+    workload: w.name,
+    watchScaling: `kubectl get ${w.kind === "job" ? "scaledjob,jobs" : "scaledobject,hpa,deployment"},pods -n ${w.namespace} -w`,
+    rerunLoadJob: w.loadTest ? `kubectl delete job ${w.name}-load -n ${w.namespace} && pulumi up` : "set loadTest in the workload's config",
+    queueDepth:
+        messaging.broker.kind === "serviceBus"
+            ? pulumi.interpolate`az servicebus queue show -g ${resourceGroupName} --namespace-name ${messaging.broker.resourceName} -n ${messaging.broker.queueName} --query countDetails.activeMessageCount`
+            : pulumi.interpolate`az storage message peek --auth-mode login --account-name ${messaging.broker.resourceName} -q ${messaging.broker.queueName} --num-messages 32`,
+    verify: w.loadTest ? pulumi.interpolate`node consumer/dist/worker.cjs verify --results-account ${messaging.resultsAccountName} --results-container ${messaging.resultsContainerName} --run-id ${w.name}-load` : undefined,
 }));
 /** Nodes and vCPU quota this stack can reach: raise these regional quotas before `pulumi up`. */
 export const capacity = capacitySummary(config);

@@ -1,7 +1,7 @@
-import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { KedaConfig } from "./config/workloads";
+import { federatedIdentity } from "./federatedIdentity";
 
 export interface KedaInstallArgs {
     /** Resource group for KEDA's managed identity. */
@@ -55,22 +55,10 @@ export class KedaInstall extends pulumi.ComponentResource {
     constructor(name: string, args: KedaInstallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kedascale:k8s:KedaInstall", name, {}, opts);
         const cfg = args.config;
-        const identity = new managedidentity.UserAssignedIdentity(
-            `${name}-identity`,
-            { resourceName: args.identityName, resourceGroupName: args.resourceGroupName, location: args.location },
-            { parent: this },
-        );
-        const federation = new managedidentity.FederatedIdentityCredential(
-            `${name}-federation`,
-            {
-                resourceGroupName: args.resourceGroupName,
-                resourceName: identity.name,
-                federatedIdentityCredentialResourceName: KEDA_OPERATOR_SA,
-                issuer: args.oidcIssuerUrl,
-                subject: `system:serviceaccount:${cfg.namespace}:${KEDA_OPERATOR_SA}`,
-                audiences: ["api://AzureADTokenExchange"],
-            },
-            { parent: this },
+        const { identity, federation } = federatedIdentity(
+            name,
+            { resourceGroupName: args.resourceGroupName, location: args.location, identityName: args.identityName, issuer: args.oidcIssuerUrl, namespace: cfg.namespace, serviceAccount: KEDA_OPERATOR_SA },
+            this,
         );
         this.release = new k8s.helm.v3.Release(
             `${name}-release`,

@@ -1,7 +1,7 @@
-import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkloadConfig } from "./config/workloads";
+import { federatedIdentity } from "./federatedIdentity";
 import type { Messaging, MessagingIntent } from "./messaging";
 import { renderDeployment, renderLoadJob, renderScaledJob, renderScaledObject, renderTriggerAuthentication, KEDA_API, type K8sObject, type WorkloadInputs } from "./plan/workload";
 
@@ -99,19 +99,10 @@ export class ScaledWorkload extends pulumi.ComponentResource {
     /** A managed identity federated with one ServiceAccount, and the grants its intents need. */
     private identity(resourceName: string, azureName: string, serviceAccount: string, args: ScaledWorkloadArgs, intents: MessagingIntent[]) {
         const ns = args.config.namespace;
-        const identity = new managedidentity.UserAssignedIdentity(resourceName, { resourceName: azureName, resourceGroupName: args.resourceGroupName, location: args.location }, { parent: this });
-        // One federated credential per identity here; were there more, they would be chained (concurrent writes fail: FACTS §4).
-        const federation = new managedidentity.FederatedIdentityCredential(
-            `${resourceName}-federation`,
-            {
-                resourceGroupName: args.resourceGroupName,
-                resourceName: identity.name,
-                federatedIdentityCredentialResourceName: serviceAccount,
-                issuer: args.oidcIssuerUrl,
-                subject: `system:serviceaccount:${ns}:${serviceAccount}`,
-                audiences: ["api://AzureADTokenExchange"],
-            },
-            { parent: this },
+        const { identity, federation } = federatedIdentity(
+            resourceName,
+            { resourceGroupName: args.resourceGroupName, location: args.location, identityName: azureName, issuer: args.oidcIssuerUrl, namespace: ns, serviceAccount },
+            this,
         );
         const sa = new k8s.core.v1.ServiceAccount(
             `${resourceName}-sa`,

@@ -73,7 +73,7 @@ describe.each(stackNames())("stack %s", (stack) => {
         const ns = w.namespace ?? "workloads";
         const sa = run.ofType("kubernetes:core/v1:ServiceAccount").find((s) => s.inputs.metadata.name === name)!;
         expect(sa.inputs.metadata.namespace).toBe(ns);
-        const identity = run.one("azure-native:managedidentity:UserAssignedIdentity", `workload-${name}-worker`);
+        const identity = run.one("azure-native:managedidentity:UserAssignedIdentity", `workload-${name}-worker-identity`);
         const fic = run.one("azure-native:managedidentity:FederatedIdentityCredential", `workload-${name}-worker-federation`);
         expect(fic.inputs.subject).toBe(`system:serviceaccount:${sa.inputs.metadata.namespace}:${sa.inputs.metadata.name}`);
         expect(fic.inputs.resourceName).toBe(identity.inputs.resourceName);

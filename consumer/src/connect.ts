@@ -4,13 +4,12 @@
  * explicitly (Azurite, local runs, virtual nodes where ACI has no workload identity).
  */
 import type { TokenCredential } from "@azure/core-auth";
-import { ServiceBusClient } from "@azure/service-bus";
-import { ContainerClient } from "@azure/storage-blob";
-import { QueueClient } from "@azure/storage-queue";
 import type { Broker } from "./broker/types";
-import { ServiceBusBroker } from "./broker/serviceBus";
-import { StorageQueueBroker } from "./broker/storageQueue";
-import { ResultStore } from "./results";
+import type { ResultStore } from "./results";
+
+// Each SDK is loaded only when this process uses it (dynamic imports stay lazy in the bundle): a Storage worker
+// never pays for the AMQP stack, and `send --no-manifest` never loads the blob client. Start-up time and
+// resident memory are what decide Jobs per node and seconds per burst.
 
 export interface ConnectionOptions {
     broker: "storageQueue" | "serviceBus";
@@ -42,6 +41,7 @@ function missing(what: string, flags: string): never {
 
 export async function connectBroker(o: ConnectionOptions): Promise<Broker> {
     if (o.broker === "serviceBus") {
+        const [{ ServiceBusClient }, { ServiceBusBroker }] = await Promise.all([import("@azure/service-bus"), import("./broker/serviceBus")]);
         const client = o.connectionString
             ? new ServiceBusClient(o.connectionString)
             : new ServiceBusClient(
@@ -50,6 +50,7 @@ export async function connectBroker(o: ConnectionOptions): Promise<Broker> {
               );
         return new ServiceBusBroker({ client, queueName: o.queue, lockDurationMs: o.lockDurationMs, maxDeliveryCount: o.maxDeliveryCount });
     }
+    const [{ QueueClient }, { StorageQueueBroker }] = await Promise.all([import("@azure/storage-queue"), import("./broker/storageQueue")]);
     const queueClient = async (name: string) =>
         o.connectionString
             ? new QueueClient(o.connectionString, name)
@@ -66,6 +67,7 @@ export async function connectBroker(o: ConnectionOptions): Promise<Broker> {
 }
 
 export async function connectResults(o: ConnectionOptions): Promise<ResultStore> {
+    const [{ ContainerClient }, { ResultStore }] = await Promise.all([import("@azure/storage-blob"), import("./results")]);
     const conn = o.resultsConnectionString ?? (o.broker === "storageQueue" ? o.connectionString : undefined);
     if (conn) return new ResultStore(new ContainerClient(conn, o.resultsContainer));
     const account = o.resultsAccount ?? (o.broker === "storageQueue" ? o.storageAccount : undefined);

@@ -40,5 +40,7 @@ export function resultWritingHandler(store: ResultStore, opts: { maxWorkMs: numb
     };
 }
 
-/** For throughput benchmarks: completes every valid message without side effects. */
-export const noopHandler: Handler = async () => undefined;
+/** No side effects: honours a message's simulated work (capped at 5 min), writes nothing. For benchmarks and demos. */
+export const noopHandler: Handler = async (message, ctx) => {
+    if (message.workMs) await abortableSleep(Math.min(message.workMs, 300_000), ctx.signal);
+};
