@@ -137,6 +137,11 @@ export async function throughput(cs: string, sizes: BenchSizes): Promise<Through
     return { workerMessagesPerSecond, rawSdkMessagesPerSecond, ratioAt32: round(workerMessagesPerSecond.inflight32.median / rawSdkMessagesPerSecond.median) };
 }
 
+/** The queue port of an Azurite connection string. */
+export function queuePort(connectionString: string): number {
+    return Number(/QueueEndpoint=http:\/\/127\.0\.0\.1:(\d+)\//.exec(connectionString)![1]);
+}
+
 export interface Producer {
     sendMessagesPerSecond: Summary;
     naiveLoopMessagesPerSecond: Summary;
@@ -145,22 +150,26 @@ export interface Producer {
     ratioVsCeiling: number;
 }
 
-/** `send` (32 lanes) vs the seeds' sequential `await send()` loop vs 128 raw parallel SDK sends. */
-export async function producer(cs: string, sizes: BenchSizes): Promise<Producer> {
-    const viaSend = async () => {
+/** `send` (32 lanes) vs the seeds' sequential `await send()` loop vs 128 raw parallel SDK sends; through `queueCs` (e.g. a latency proxy) when given. */
+export async function producer(cs: string, sizes: BenchSizes, queueCs: string = cs): Promise<Producer> {
+    const throughProxy = async () => {
         const q = await freshQueue(cs);
+        return { ...q, options: { ...q.options, connectionString: queueCs }, client: new QueueClient(queueCs, q.options.queue) };
+    };
+    const viaSend = async () => {
+        const q = await throughProxy();
         const broker = await connectBroker(q.options);
         const s = await sendLoad(broker, { count: sizes.producerMessages, concurrency: 32, size: 256, runId: "p", batchSize: 100 });
         return s.messagesPerSecond;
     };
     const naive = async () => {
-        const q = await freshQueue(cs);
+        const q = await throughProxy();
         const t0 = performance.now();
         for (let i = 0; i < sizes.naiveMessages; i++) await q.client.sendMessage(buildMessage("n", i, 256).body);
         return sizes.naiveMessages / ((performance.now() - t0) / 1000);
     };
     const ceiling = async () => {
-        const q = await freshQueue(cs);
+        const q = await throughProxy();
         let next = 0;
         const t0 = performance.now();
         await Promise.all(

@@ -202,6 +202,14 @@ describe("storage-queue broker", () => {
     });
 });
 
+describe("ephemeral OS disk on a size without local disk", () => {
+    it("warns with the size and a 'd' alternative, and still deploys", async () => {
+        const run = await runProgram("dev", { "kedascale:pools": [{ name: "spot", vmSize: "Standard_D4s_v5", priority: "Spot", maxCount: 5 }] });
+        expect(run.warnings.join("\n")).toMatch(/kedascale:pools\[0\]\.osDiskType, kedascale:pools\[0\]\.vmSize: Standard_D4s_v5 likely has no local disk.*e\.g\. Standard_D4ds_v5/);
+        expect(run.ofType(T.pool)).toHaveLength(1);
+    });
+});
+
 describe("Free tier at scale", () => {
     it("warns and recommends Standard, but deploys", async () => {
         const run = await runProgram("dev", { "kedascale:pools": [{ name: "spot", vmSize: "Standard_D2ds_v5", priority: "Spot", maxCount: 20 }] });

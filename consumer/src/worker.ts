@@ -97,9 +97,19 @@ export class Worker {
         return this.stats;
     }
 
+    /**
+     * Waits until enough slots are free for a worthwhile receive: half a batch (at least one). Receiving the moment a
+     * single slot frees would degrade a busy worker to one-message receives, a round trip per message.
+     */
     private waitForSlot(): Promise<void> {
-        if (this.active.size < this.opts.inflight || this.stopping) return Promise.resolve();
-        return new Promise((resolve) => (this.slotFreed = resolve));
+        const wanted = Math.max(1, Math.ceil(Math.min(this.opts.batchSize, this.opts.inflight) / 2));
+        const ready = () => this.opts.inflight - this.active.size >= wanted || this.stopping;
+        if (ready()) return Promise.resolve();
+        return new Promise((resolve) => {
+            this.slotFreed = () => {
+                if (ready()) resolve();
+            };
+        });
     }
 
     private track(message: ReceivedMessage): void {

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildMessage } from "../src/send";
 import { runCli, sleep, startCli, waitFor, type CliProcess } from "./support/processes";
+import { freePort } from "./support/azurite";
 import { TARGETS } from "./support/targets";
 
 async function countResults(q: { results: { list(prefix: string): AsyncGenerator<string> } }, runId: string): Promise<number> {
@@ -64,7 +65,7 @@ for (const target of TARGETS) {
         it("SIGTERM: a slow in-flight message past the grace budget is released, exit 0, and another worker finishes it", async () => {
             const q = await target.queue();
             await q.broker.send([buildMessage("slow", 0, 128, 4000)]);
-            const worker = startCli(["work", "--grace-ms", "500", "--health-port", "0"], q.env);
+            const worker = startCli(["work", "--grace-ms", "500"], q.env);
             await waitFor("the message to be in flight", () => worker.logs().some((l) => l.msg === "worker started") || undefined, 10_000);
             await sleep(1500); // received and working (4 s of simulated work)
             const t0 = Date.now();
@@ -82,8 +83,12 @@ for (const target of TARGETS) {
         it("SIGTERM: in-flight work that fits the grace budget is finished and completed before exit", async () => {
             const q = await target.queue();
             await q.broker.send([buildMessage("graceful", 0, 128, 1500)]);
-            const worker = startCli(["work", "--grace-ms", "10000"], q.env);
+            const port = await freePort();
+            const worker = startCli(["work", "--grace-ms", "10000", "--health-port", String(port)], q.env);
             await sleep(1200);
+            const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+            expect(health.status).toBe(200);
+            expect(await health.json()).toEqual({ status: "ok", inFlight: 1 });
             worker.proc.kill("SIGTERM");
             expect((await worker.exit).code).toBe(0);
             expect(worker.logs().find((l) => l.msg === "completed")).toMatchObject({ id: "graceful-0", delivery: 1 });

@@ -1,5 +1,6 @@
 /** Node pool rules (FACTS §2): AKS name format and size limits, Spot never as the system pool, tier vs size. */
 import type { PlatformConfig } from "../schema";
+import { vmSizeInfo } from "../../plan/capacity";
 import { allPools, maxClusterNodes } from "../../plan/pools";
 import { error, key, warning, type Problem } from "./problem";
 
@@ -29,6 +30,15 @@ export function poolRules(cfg: PlatformConfig): Problem[] {
         if (p.maxCount > AKS_LIMITS.nodesPerPool) {
             problems.push(
                 error([poolKey(i, "maxCount")], `maxCount ${p.maxCount} exceeds AKS's ${AKS_LIMITS.nodesPerPool} nodes per pool`, `split the capacity across pools of at most ${AKS_LIMITS.nodesPerPool} nodes (more than one Spot SKU also lowers eviction risk)`),
+            );
+        }
+        const size = /_v(\d+)$/.exec(p.vmSize);
+        const features = /^Standard_[A-Z]+\d+(?:-\d+)?([a-z]*)/.exec(p.vmSize)?.[1] ?? "";
+        if (p.osDiskType === "Ephemeral" && vmSizeInfo(p.vmSize) && size && Number(size[1]) >= 5 && !features.includes("d")) {
+            // An ephemeral OS disk lives on the VM's cache, temp (resource) or NVMe disk (Compute API DiffDiskPlacement);
+            // v5+ sizes without "d" have no temp disk, and most have no cache either. A warning: AKS decides.
+            problems.push(
+                warning([poolKey(i, "osDiskType"), poolKey(i, "vmSize")], `${p.vmSize} likely has no local disk to hold an ephemeral OS disk, and AKS would reject the pool`, `use a size with local storage ("d" in its name, e.g. ${p.vmSize.replace(/^(Standard_[A-Z]+\d+)/, "$1d")}) or set osDiskType "Managed"`),
             );
         }
         if (i > 0 && p.maxCount === 0) {
