@@ -111,7 +111,7 @@ export const howTo = config.workloads.map((w) => ({
     workload: w.name,
     watchScaling: `kubectl get ${w.kind === "job" ? "scaledjob,jobs" : "scaledobject,hpa,deployment"},pods -n ${w.namespace} -w`,
     rerunLoadJob: w.loadTest ? `kubectl delete job ${w.name}-load -n ${w.namespace} && pulumi up` : "set loadTest in the workload's config",
-    queueDepth:
+    inspectQueue:
         messaging.broker.kind === "serviceBus"
             ? pulumi.interpolate`az servicebus queue show -g ${resourceGroupName} --namespace-name ${messaging.broker.resourceName} -n ${messaging.broker.queueName} --query countDetails.activeMessageCount`
             : pulumi.interpolate`az storage message peek --auth-mode login --account-name ${messaging.broker.resourceName} -q ${messaging.broker.queueName} --num-messages 32`,

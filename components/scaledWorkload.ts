@@ -37,7 +37,6 @@ export interface ScaledWorkloadArgs {
 export class ScaledWorkload extends pulumi.ComponentResource {
     public readonly serviceAccountName: string;
     public readonly principalId: pulumi.Output<string>;
-    public readonly scaledResourceName: string;
 
     constructor(name: string, args: ScaledWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kedascale:k8s:ScaledWorkload", name, {}, opts);
@@ -85,7 +84,6 @@ export class ScaledWorkload extends pulumi.ComponentResource {
                 k8sOpts([args.kedaRelease, triggerAuth, worker.serviceAccount, ...worker.grants]),
             );
         }
-        this.scaledResourceName = w.name;
 
         if (w.loadTest) {
             // Its own identity: the sender may send, never receive (seed 004's sender Job, without the secret).
