@@ -45,6 +45,17 @@ export function poolRules(cfg: PlatformConfig): Problem[] {
             problems.push(error([poolKey(i, "maxCount")], `maxCount is 0, so pool "${p.name}" can never have a node`, `set maxCount ≥ 1 or remove the pool`));
         }
     });
+    // System pool limits (aks-docs use-system-pools.md): ≥ 4 vCPUs and 4 GB, no B-series, room for ≥ 30 pods.
+    const system = cfg.cluster.systemPool;
+    const systemSize = vmSizeInfo(system.vmSize);
+    if (systemSize && (systemSize.vcpus < 4 || system.vmSize.startsWith("Standard_B"))) {
+        problems.push(
+            error([key("cluster", "systemPool", "vmSize")], `${system.vmSize} cannot host a system pool: AKS needs at least 4 vCPUs and 4 GB, and no B-series`, `use a size such as "Standard_D4ds_v5"`),
+        );
+    }
+    if (system.maxPods !== undefined && system.maxPods < 30) {
+        problems.push(error([key("cluster", "systemPool", "maxPods")], `maxPods ${system.maxPods} is below the 30 pods AKS requires of a system pool`, `set maxPods to 30 or more`));
+    }
     if (cfg.cluster.systemPool.priority === "Spot") {
         problems.push(
             error([key("cluster", "systemPool", "priority")], `the system pool is "Spot", but AKS requires Regular priority for system pools (Spot nodes can be evicted at any time)`, `set cluster.systemPool.priority to "Regular" and put Spot capacity in a worker pool under kedascale:pools`),
