@@ -9,7 +9,7 @@ export const MOCK_SUBSCRIPTION = "00000000-0000-0000-0000-0000000000aa";
 export const MOCK_TENANT = "00000000-0000-0000-0000-0000000000bb";
 
 /** The input that names the Azure resource, per type (azure-native v3 input names). */
-const NAME_INPUT: Record<string, string> = {
+export const NAME_INPUT: Record<string, string> = {
     "azure-native:resources:ResourceGroup": "resourceGroupName",
     "azure-native:network:VirtualNetwork": "virtualNetworkName",
     "azure-native:network:Subnet": "subnetName",
@@ -23,6 +23,7 @@ const NAME_INPUT: Record<string, string> = {
     "azure-native:storage:StorageAccount": "accountName",
     "azure-native:storage:Queue": "queueName",
     "azure-native:storage:BlobContainer": "containerName",
+    "azure-native:authorization:RoleAssignment": "roleAssignmentName",
 };
 
 /** A short stable GUID-like id derived from a name, so principal ids differ per identity. */

@@ -1,22 +1,12 @@
 /**
- * Runs the real index.ts under Pulumi mocks with a real stack's config, the way `pulumi preview` would,
- * and records every resource (type, name, inputs, parent, dependsOn, ignoreChanges) and the stack outputs.
+ * The tests' way to run the real index.ts under Pulumi mocks (see programUnderMocks.ts): vitest supplies a fresh
+ * module graph per run and replaces the deployer's ACR token exchange.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
-import { mockCall, mockState } from "./mockState";
-import { stackConfig } from "./stackConfig";
+import { MOCK_ACR_CREDENTIALS, runUnderMocks, type RecordedResource, type SettledRun } from "./programUnderMocks";
 
-export interface RecordedResource {
-    type: string;
-    name: string;
-    inputs: Record<string, any>;
-    id: string;
-    parentType?: string;
-    dependsOn: string[];
-    ignoreChanges: string[];
-    provider?: string;
-}
+export type { RecordedResource, SettledRun } from "./programUnderMocks";
 
 export interface ProgramRun {
     resources: RecordedResource[];
@@ -28,78 +18,19 @@ export interface ProgramRun {
     byId(id: string): RecordedResource | undefined;
 }
 
-async function settle(count: () => number): Promise<void> {
-    // Registrations triggered inside apply() callbacks land after the stack outputs resolve: wait until quiet.
-    let last = -1;
-    for (let quiet = 0; quiet < 3; ) {
-        await new Promise((r) => setTimeout(r, 25));
-        quiet = count() === last ? quiet + 1 : 0;
-        last = count();
-    }
-}
-
-export interface SettledRun {
-    /** Set when the program threw (e.g. refused its config). */
-    error?: unknown;
-    /** Every resource registered, even when the program threw part-way. */
-    resources: RecordedResource[];
-    outputs: Record<string, any>;
-    warnings: string[];
-}
-
 /** Runs the program and settles; never throws for a program error, so tests can inspect what was registered. */
 export async function settleProgram(stack: string, overrides: Record<string, unknown> = {}): Promise<SettledRun> {
-    const resources: RecordedResource[] = [];
-    const options = new Map<string, { parentType?: string; dependsOn: string[]; ignoreChanges: string[] }>();
-    const warnings: string[] = [];
-
-    pulumi.runtime.setAllConfig(stackConfig(stack, overrides));
-    await pulumi.runtime.setMocks(
-        {
-            newResource: (args) => {
-                const { id, state } = mockState(args);
-                const opts = options.get(`${args.type}::${args.name}`);
-                resources.push({ type: args.type, name: args.name, inputs: args.inputs, id, provider: args.provider, dependsOn: [], ignoreChanges: [], ...opts });
-                return { id, state };
-            },
-            call: (args) => mockCall(args.token, args.inputs),
+    return runUnderMocks(stack, overrides, {
+        async importProgram() {
+            vi.resetModules();
+            vi.doMock("../../components/acrToken", () => ({ acrCredentials: async () => MOCK_ACR_CREDENTIALS }));
+            return import("../../index");
         },
-        "kedascale",
-        stack,
-        false,
-    );
-    const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(async (msg: string) => void warnings.push(msg));
-    vi.resetModules();
-    // The deployer's Entra → ACR token exchange is proven against a local server (acrToken.test.ts); here it is injected.
-    vi.doMock("../../components/acrToken", () => ({ acrCredentials: async () => ({ username: "00000000-0000-0000-0000-000000000000", password: "mock-acr-refresh-token" }) }));
-    let outputs: Record<string, any>;
-    // A program that throws (bad config) is caught inside the stack's init, as the CLI reports it, rather than
-    // left to reject the Stack resource's internal promises where no one awaits them.
-    let programError: unknown;
-    try {
-        outputs = (await pulumi.runtime.runInPulumiStack(async () => {
-            pulumi.runtime.registerStackTransformation((t) => {
-                const depends = t.opts.dependsOn;
-                const list = (Array.isArray(depends) ? depends : depends ? [depends] : []) as pulumi.Resource[];
-                options.set(`${t.type}::${t.name}`, {
-                    parentType: (t.opts.parent as any)?.__pulumiType,
-                    dependsOn: list.map((r) => (r as any).__name as string),
-                    ignoreChanges: t.opts.ignoreChanges ?? [],
-                });
-                return undefined;
-            });
-            try {
-                return { ...(await import("../../index")) };
-            } catch (e) {
-                programError = e;
-                return {};
-            }
-        })) as Record<string, any>;
-        await settle(() => resources.length);
-    } finally {
-        warn.mockRestore();
-    }
-    return { error: programError, resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), outputs, warnings };
+        captureWarnings(sink) {
+            const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(async (msg: string) => sink(msg));
+            return () => warn.mockRestore();
+        },
+    });
 }
 
 export async function runProgram(stack: string, overrides: Record<string, unknown> = {}): Promise<ProgramRun> {
