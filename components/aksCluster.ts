@@ -7,6 +7,7 @@ import { autoscalerProfile } from "./plan/autoscaler";
 import { networkProfileSpec, poolSpec } from "./plan/clusterSpec";
 import { isAutoscaled } from "./plan/pools";
 import { grantRole } from "./roles";
+import { controlPlaneIdentityName } from "./plan/names";
 
 export interface AksClusterArgs {
     /** Resource group for the cluster (AKS adds its own MC_ node resource group). */
@@ -51,7 +52,7 @@ export class AksCluster extends pulumi.ComponentResource {
         // (a system-assigned one is born with the cluster, too late for a BYO subnet).
         const controlPlane = new managedidentity.UserAssignedIdentity(
             `${name}-control-plane`,
-            { resourceName: `${args.clusterName}-control-plane`, resourceGroupName: args.resourceGroupName, location: args.location },
+            { resourceName: controlPlaneIdentityName(args.clusterName), resourceGroupName: args.resourceGroupName, location: args.location },
             { parent: this },
         );
         const subnetGrant = grantRole(
@@ -75,7 +76,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 oidcIssuerProfile: { enabled: true },
                 securityProfile: { workloadIdentity: { enabled: true } },
                 agentPoolProfiles: [{ name: systemPool.name, vnetSubnetID: args.nodeSubnetId, ...poolSpec(args.config, systemPool, true) }],
-                networkProfile: networkProfileSpec(network),
+                networkProfile: networkProfileSpec(network, cluster.outbound),
                 autoScalerProfile: autoscalerProfile(cluster),
                 addonProfiles: args.virtualNodeSubnet
                     ? { aciConnectorLinux: { enabled: true, config: { SubnetName: args.virtualNodeSubnet.name } } }

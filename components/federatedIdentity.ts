@@ -1,6 +1,7 @@
 /** A user-assigned identity trusted by one Kubernetes ServiceAccount through the cluster's OIDC issuer (FACTS §4). */
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as pulumi from "@pulumi/pulumi";
+import { federatedCredentialName } from "./plan/names";
 
 export interface FederatedIdentityArgs {
     resourceGroupName: pulumi.Input<string>;
@@ -28,7 +29,8 @@ export function federatedIdentity(name: string, args: FederatedIdentityArgs, par
         {
             resourceGroupName: args.resourceGroupName,
             resourceName: identity.name,
-            federatedIdentityCredentialResourceName: args.serviceAccount,
+            // `<namespace>-<serviceAccount>`: a bare ServiceAccount name can be shorter than the 3 characters Entra needs.
+            federatedIdentityCredentialResourceName: federatedCredentialName(args.namespace, args.serviceAccount),
             issuer: args.issuer,
             subject: `system:serviceaccount:${args.namespace}:${args.serviceAccount}`,
             audiences: ["api://AzureADTokenExchange"],

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { KedaConfig } from "./config/workloads";
 import { federatedIdentity } from "./federatedIdentity";
+import { operatorLimits } from "./plan/kedaOperator";
 
 export interface KedaInstallArgs {
     /** Resource group for KEDA's managed identity. */
@@ -39,7 +40,7 @@ export function kedaChartValues(cfg: KedaConfig, identity: { clientId: string; t
             { name: "KEDA_SCALEDJOB_CTRL_MAX_RECONCILES", value: String(cfg.scaledJobMaxReconciles) },
         ],
         resources: {
-            operator: { requests: { cpu: cfg.operatorResources.cpu, memory: cfg.operatorResources.memory }, limits: { memory: cfg.operatorResources.memoryLimit } },
+            operator: { requests: { cpu: cfg.operatorResources.cpu, memory: cfg.operatorResources.memory }, limits: operatorLimits(cfg.operatorResources) },
         },
     };
 }

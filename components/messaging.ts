@@ -111,9 +111,16 @@ export class Messaging extends pulumi.ComponentResource {
                 endpoint: queueAccount.primaryEndpoints.apply((e) => e.queue),
             };
             this.intentRoles = {
-                // Processor = peek, receive, delete, update visibility; Sender on the poison queue to park bad messages.
+                // The worker gets (process/action), deletes (process/action) and renews or releases with Update Message,
+                // which needs queues/messages/write ("Put or update a message", Storage REST permission table and
+                // queues-auth-abac-attributes). Message Processor has only messages/read + process/action (peek, get,
+                // delete), so renew and release would fail with 403. Storage Queue Data Contributor is the only built-in
+                // role with messages/write; scoped to this one queue, its extra (queue metadata, clear, delete) reaches
+                // nothing else. A custom role would be tighter, at the cost of a tenant-wide role definition whose
+                // replication delays the first assignment. Sender on the poison queue (Put Message = messages/add/action)
+                // parks bad messages (FACTS §5).
                 receive: [
-                    { role: "storageQueueDataMessageProcessor", scope: queue.id },
+                    { role: "storageQueueDataContributor", scope: queue.id },
                     { role: "storageQueueDataMessageSender", scope: poison.id },
                 ],
                 send: [{ role: "storageQueueDataMessageSender", scope: queue.id }],

@@ -1,3 +1,4 @@
+import type * as authorization from "@pulumi/azure-native/authorization";
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegistryConfig } from "./config/schema";
@@ -22,6 +23,8 @@ export class Registry extends pulumi.ComponentResource {
     public readonly registryName: pulumi.Output<string>;
     /** e.g. myregistry.azurecr.io */
     public readonly loginServer: pulumi.Output<string>;
+    /** The AcrPull assignments: pods depend on them, else the first pulls fail with ImagePullBackOff. */
+    public readonly pullGrants: authorization.RoleAssignment[];
 
     constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kedascale:azure:Registry", name, {}, opts);
@@ -38,9 +41,9 @@ export class Registry extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        for (const [who, principalId] of Object.entries(args.pullPrincipalIds ?? {})) {
-            grantRole(`${name}-pull-${who}`, { principalId, role: "acrPull", scope: registry.id }, { parent: this });
-        }
+        this.pullGrants = Object.entries(args.pullPrincipalIds ?? {}).map(([who, principalId]) =>
+            grantRole(`${name}-pull-${who}`, { principalId, role: "acrPull", scope: registry.id }, { parent: this }),
+        );
         this.registryId = registry.id;
         this.registryName = registry.name;
         this.loginServer = registry.loginServer;

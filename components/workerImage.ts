@@ -7,8 +7,10 @@ export interface WorkerImageArgs {
     loginServer: pulumi.Input<string>;
     /** Entra tenant of the registry (for the token exchange). */
     tenantId: pulumi.Input<string>;
-    /** Directory holding the consumer's Dockerfile. */
+    /** Build context: the repository root, because npm workspaces keep the one lockfile there (see .dockerignore). */
     context: string;
+    /** Path of the Dockerfile. Default: `<context>/consumer/Dockerfile`. */
+    dockerfile?: string;
     /** Repository name in the registry. Default: kedascale-worker. */
     repository?: string;
     /** Target platform. Default: linux/amd64 (AKS node pools here are x64). */
@@ -27,7 +29,7 @@ export class WorkerImage extends pulumi.ComponentResource {
             `${name}-image`,
             {
                 imageName: pulumi.interpolate`${args.loginServer}/${args.repository ?? "kedascale-worker"}:latest`,
-                build: { context: args.context, dockerfile: `${args.context}/Dockerfile`, platform: args.platform ?? "linux/amd64" },
+                build: { context: args.context, dockerfile: args.dockerfile ?? `${args.context}/consumer/Dockerfile`, platform: args.platform ?? "linux/amd64" },
                 registry: { server: args.loginServer, username: credentials.username, password: pulumi.secret(credentials.password) },
             },
             { parent: this },

@@ -1,39 +1,183 @@
-/** The Entra → ACR refresh-token exchange, against a local HTTP server speaking ACR's /oauth2/exchange. */
-import { createServer, type Server } from "node:http";
+/**
+ * The deployer's push credential, end to end against local servers: the Entra token (from Pulumi Deployments /
+ * ESC OIDC variables, or DefaultAzureCredential) at a local HTTPS authority, then ACR's /oauth2/exchange (local HTTP,
+ * which also serves the GitHub-style OIDC token request).
+ * The credentials and MSAL run unmodified; only the authority host points at 127.0.0.1 (AZURE_AUTHORITY_HOST /
+ * authorityHost), instance discovery (a call to login.microsoftonline.com) is off as for any private authority, and the
+ * TLS agent trusts the local server's self-signed certificate (MSAL refuses http authorities).
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer, Agent, type Server as HttpsServer } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exchangeForAcrRefreshToken } from "../components/acrToken";
+import { acrCredentials, deployerCredentialSource, exchangeForAcrRefreshToken, missingArmOidcVariables, TOKEN_EXCHANGE_AUDIENCE } from "../components/acrToken";
 
-let server: Server;
-let baseUrl: string;
-const seen: URLSearchParams[] = [];
+const TENANT = "11111111-2222-3333-4444-555555555555";
+const CLIENT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+const OIDC_JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwdWx1bWk6ZGVwbG95In0.c2ln";
+const REQUESTED_JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOm9yZy9yZXBvIn0.c2ln";
+const ENTRA_TOKEN = "good-entra-token";
+
+let acr: Server;
+let acrBaseUrl: string;
+const exchanges: URLSearchParams[] = [];
+
+let entra: HttpsServer;
+let authorityHost: string;
+let agent: Agent;
+let certDir: string;
+/** Token requests Entra saw (form fields), and OIDC token requests (url + authorization). */
+const tokenRequests: URLSearchParams[] = [];
+const oidcRequests: { url: string; authorization?: string }[] = [];
+
+const body = (req: IncomingMessage) => new Promise<string>((r) => {
+    let b = "";
+    req.on("data", (c) => (b += c));
+    req.on("end", () => r(b));
+});
+const json = (res: ServerResponse, status: number, value: unknown) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify(value));
+};
+
+/** A GitHub-Actions-style OIDC token endpoint (what ARM_OIDC_REQUEST_URL points at). */
+function oidcRequestHandler(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url!, "http://127.0.0.1");
+    oidcRequests.push({ url: req.url!, authorization: req.headers.authorization });
+    if (req.headers.authorization !== "Bearer request-token" || url.searchParams.get("audience") !== TOKEN_EXCHANGE_AUDIENCE) return json(res, 403, { message: "bad request token" });
+    json(res, 200, { value: REQUESTED_JWT, count: 1 });
+}
+
+/** A minimal Entra authority: instance discovery, OpenID metadata and the v2 token endpoint. */
+async function entraHandler(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url!, authorityHost);
+    if (url.pathname.endsWith("/discovery/instance")) {
+        const host = url.host;
+        return json(res, 200, { tenant_discovery_endpoint: `${authorityHost}/${TENANT}/v2.0/.well-known/openid-configuration`, "api-version": "1.1", metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }] });
+    }
+    if (url.pathname.endsWith("/v2.0/.well-known/openid-configuration")) {
+        const t = url.pathname.split("/")[1];
+        return json(res, 200, {
+            token_endpoint: `${authorityHost}/${t}/oauth2/v2.0/token`,
+            authorization_endpoint: `${authorityHost}/${t}/oauth2/v2.0/authorize`,
+            end_session_endpoint: `${authorityHost}/${t}/oauth2/v2.0/logout`,
+            issuer: `${authorityHost}/${t}/v2.0`,
+            jwks_uri: `${authorityHost}/${t}/discovery/v2.0/keys`,
+        });
+    }
+    if (req.method === "POST" && url.pathname === `/${TENANT}/oauth2/v2.0/token`) {
+        const form = new URLSearchParams(await body(req));
+        tokenRequests.push(form);
+        const assertionOk = form.get("client_assertion_type") === "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" && [OIDC_JWT, REQUESTED_JWT].includes(form.get("client_assertion") ?? "");
+        const secretOk = form.get("client_secret") === "local-test-secret";
+        if (form.get("client_id") !== CLIENT || form.get("grant_type") !== "client_credentials" || !(assertionOk || secretOk)) {
+            return json(res, 401, { error: "invalid_client", error_description: "AADSTS700016: bad client or assertion" });
+        }
+        return json(res, 200, { token_type: "Bearer", expires_in: 3600, ext_expires_in: 3600, access_token: ENTRA_TOKEN });
+    }
+    json(res, 404, { error: "not_found", path: url.pathname });
+}
 
 beforeAll(async () => {
-    server = createServer((req, res) => {
-        let body = "";
-        req.on("data", (c) => (body += c));
-        req.on("end", () => {
-            const form = new URLSearchParams(body);
-            seen.push(form);
-            const ok = req.method === "POST" && req.url === "/oauth2/exchange" && req.headers["content-type"] === "application/x-www-form-urlencoded" && form.get("access_token") === "good-entra-token";
-            res.writeHead(ok ? 200 : 401, { "content-type": "application/json" });
-            res.end(ok ? JSON.stringify({ refresh_token: "acr-refresh-token" }) : JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "invalid token" }] }));
-        });
+    acr = createServer(async (req, res) => {
+        if (req.url!.startsWith("/oidc/token")) return oidcRequestHandler(req, res);
+        const form = new URLSearchParams(await body(req));
+        exchanges.push(form);
+        const ok = req.method === "POST" && req.url === "/oauth2/exchange" && req.headers["content-type"] === "application/x-www-form-urlencoded" && form.get("access_token") === ENTRA_TOKEN;
+        json(res, ok ? 200 : 401, ok ? { refresh_token: "acr-refresh-token" } : { errors: [{ code: "UNAUTHORIZED", message: "invalid token" }] });
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    await new Promise<void>((r) => acr.listen(0, "127.0.0.1", r));
+    acrBaseUrl = `http://127.0.0.1:${(acr.address() as { port: number }).port}`;
+
+    // A throwaway self-signed certificate for 127.0.0.1, made for this run only.
+    certDir = mkdtempSync(join(tmpdir(), "kedascale-entra-"));
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(certDir, "key.pem"), "-out", join(certDir, "cert.pem")], { stdio: "ignore" });
+    const cert = readFileSync(join(certDir, "cert.pem"));
+    entra = createHttpsServer({ key: readFileSync(join(certDir, "key.pem")), cert }, (req, res) => void entraHandler(req, res));
+    await new Promise<void>((r) => entra.listen(0, "127.0.0.1", r));
+    authorityHost = `https://127.0.0.1:${(entra.address() as { port: number }).port}`;
+    agent = new Agent({ ca: cert });
 });
-afterAll(() => new Promise((r) => server.close(r)));
+afterAll(async () => {
+    agent?.destroy();
+    await Promise.all([new Promise((r) => acr.close(r)), new Promise((r) => entra?.close(r))]);
+    if (certDir) rmSync(certDir, { recursive: true, force: true });
+});
 
 describe("exchangeForAcrRefreshToken", () => {
     it("posts grant_type, service, tenant and the Entra token as a form, and returns the refresh token", async () => {
-        const token = await exchangeForAcrRefreshToken({ loginServer: "kedascale.azurecr.io", tenantId: "tenant-1", accessToken: "good-entra-token", baseUrl });
+        const token = await exchangeForAcrRefreshToken({ loginServer: "kedascale.azurecr.io", tenantId: "tenant-1", accessToken: ENTRA_TOKEN, baseUrl: acrBaseUrl });
         expect(token).toBe("acr-refresh-token");
-        expect(Object.fromEntries(seen.at(-1)!)).toEqual({ grant_type: "access_token", service: "kedascale.azurecr.io", tenant: "tenant-1", access_token: "good-entra-token" });
+        expect(Object.fromEntries(exchanges.at(-1)!)).toEqual({ grant_type: "access_token", service: "kedascale.azurecr.io", tenant: "tenant-1", access_token: ENTRA_TOKEN });
     });
 
     it("fails with the status and the fix, without echoing the token", async () => {
-        const failure = exchangeForAcrRefreshToken({ loginServer: "kedascale.azurecr.io", tenantId: "t", accessToken: "expired-entra-token", baseUrl });
+        const failure = exchangeForAcrRefreshToken({ loginServer: "kedascale.azurecr.io", tenantId: "t", accessToken: "expired-entra-token", baseUrl: acrBaseUrl });
         await expect(failure).rejects.toThrow(/HTTP 401 .*UNAUTHORIZED.*AcrPush/);
         await expect(failure).rejects.not.toThrow(/expired-entra-token/);
     });
+});
+
+describe("deployer credential selection", () => {
+    it("uses Azure OIDC when Deployments / ESC export ARM_USE_OIDC or an OIDC token source, else DefaultAzureCredential", () => {
+        expect(deployerCredentialSource({ ARM_USE_OIDC: "true" })).toBe("armOidc");
+        expect(deployerCredentialSource({ ARM_OIDC_TOKEN: OIDC_JWT })).toBe("armOidc");
+        expect(deployerCredentialSource({ ARM_OIDC_REQUEST_URL: "https://x" })).toBe("armOidc");
+        expect(deployerCredentialSource({ ARM_CLIENT_ID: CLIENT })).toBe("default");
+        expect(missingArmOidcVariables({ ARM_USE_OIDC: "true", ARM_OIDC_REQUEST_URL: "https://x" })).toEqual(["ARM_CLIENT_ID", "ARM_TENANT_ID", "ARM_OIDC_TOKEN (or ARM_OIDC_REQUEST_URL and ARM_OIDC_REQUEST_TOKEN)"]);
+    });
+
+    it("refuses incomplete OIDC variables naming what is missing, instead of falling back to another identity", async () => {
+        await expect(acrCredentials("r.azurecr.io", TENANT, { env: { ARM_USE_OIDC: "true", ARM_CLIENT_ID: CLIENT } })).rejects.toThrow(/set ARM_TENANT_ID, ARM_OIDC_TOKEN/);
+    });
+});
+
+describe("acrCredentials end to end against a local Entra authority and ACR", () => {
+    const push = (env: Record<string, string>) => acrCredentials("kedascale.azurecr.io", TENANT, { env, clientOptions: { authorityHost, agent, disableInstanceDiscovery: true }, exchangeBaseUrl: acrBaseUrl });
+
+    it("Pulumi Deployments (ARM_OIDC_TOKEN): the OIDC token becomes a client assertion, the Entra token an ACR refresh token", async () => {
+        const creds = await push({ ARM_USE_OIDC: "true", ARM_CLIENT_ID: CLIENT, ARM_TENANT_ID: TENANT, ARM_OIDC_TOKEN: OIDC_JWT });
+        expect(creds).toEqual({ username: "00000000-0000-0000-0000-000000000000", password: "acr-refresh-token" });
+        const sent = tokenRequests.at(-1)!;
+        expect(sent.get("client_assertion")).toBe(OIDC_JWT);
+        expect(sent.get("scope")).toContain("https://management.azure.com/.default");
+        expect(exchanges.at(-1)!.get("access_token")).toBe(ENTRA_TOKEN);
+    });
+
+    it("GitHub-style request (ARM_OIDC_REQUEST_URL + TOKEN): fetches the token with the exchange audience and the bearer", async () => {
+        const before = oidcRequests.length;
+        const creds = await push({ ARM_USE_OIDC: "true", ARM_CLIENT_ID: CLIENT, ARM_TENANT_ID: TENANT, ARM_OIDC_REQUEST_URL: `${acrBaseUrl}/oidc/token?api-version=2.0`, ARM_OIDC_REQUEST_TOKEN: "request-token" });
+        expect(creds.password).toBe("acr-refresh-token");
+        const req = oidcRequests.slice(before);
+        // Fetched per token request (never cached by us: these tokens live minutes), each the same way.
+        expect(req.length).toBeGreaterThan(0);
+        for (const r of req) {
+            const url = new URL(r.url, acrBaseUrl);
+            expect(url.searchParams.get("api-version")).toBe("2.0");
+            expect(url.searchParams.get("audience")).toBe("api://AzureADTokenExchange");
+            expect(r.authorization).toBe("Bearer request-token");
+        }
+        expect(tokenRequests.at(-1)!.get("client_assertion")).toBe(REQUESTED_JWT);
+    }, 30_000);
+
+    it("a rejected assertion fails the push with Entra's error, not a silent fallback to another identity", async () => {
+        await expect(push({ ARM_USE_OIDC: "true", ARM_CLIENT_ID: CLIENT, ARM_TENANT_ID: TENANT, ARM_OIDC_TOKEN: "not-the-federated-token" })).rejects.toThrow(/AADSTS700016|invalid_client/);
+    });
+
+    it("without ARM OIDC variables, DefaultAzureCredential (here its AZURE_* environment credential) gets the token", async () => {
+        const saved = { ...process.env };
+        try {
+            for (const k of Object.keys(process.env)) if (k.startsWith("AZURE_") || k.startsWith("ARM_")) delete process.env[k];
+            Object.assign(process.env, { AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT, AZURE_CLIENT_SECRET: "local-test-secret", AZURE_AUTHORITY_HOST: authorityHost });
+            const creds = await acrCredentials("kedascale.azurecr.io", TENANT, { env: {}, clientOptions: { agent, disableInstanceDiscovery: true }, exchangeBaseUrl: acrBaseUrl });
+            expect(creds.password).toBe("acr-refresh-token");
+            expect(tokenRequests.at(-1)!.get("client_secret")).toBe("local-test-secret");
+        } finally {
+            for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+            Object.assign(process.env, saved);
+        }
+    }, 30_000);
 });

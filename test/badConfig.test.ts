@@ -69,6 +69,12 @@ const CASES: BadCase[] = [
     { why: "a workload without resources", config: { "kedascale:workloads": [{ name: "w", kind: "deployment" }] }, expect: [/kedascale:workloads\[0\]\.resources: .*got nothing \(the key is missing\)/] },
     { why: "Spot placement without a Spot pool", config: { "kedascale:pools": [spot({ priority: "Regular" })], "kedascale:workloads": [wl()] }, expect: [/kedascale:workloads\[0\]\.placement, kedascale:pools: placement "spot" but no pool under kedascale:pools has priority "Spot"/] },
     { why: "a memory limit below its request", config: { "kedascale:workloads": [wl({ resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "512Mi" } } })] }, expect: [/kedascale:workloads\[0\]\.resources\.limits\.memory: limit 512Mi is below request 1Gi/] },
+    // Issue 9 classes, through the real program: refused before anything is registered.
+    { why: "an Ephemeral OS disk larger than the Spot size's temp disk", config: { "kedascale:pools": [spot({ osDiskType: "Ephemeral", osDiskSizeGB: 128 })] }, expect: [/kedascale:pools\[0\]\.osDiskSizeGB, kedascale:pools\[0\]\.osDiskType, kedascale:pools\[0\]\.vmSize: pool "spot": an Ephemeral OS disk of 128 GB does not fit Standard_D2ds_v5's 75 GiB temp disk/, /Fix: set osDiskSizeGB to 75 or less/] },
+    { why: "two workloads with one name in two namespaces", config: { "kedascale:workloads": [wl({ maxReplicaCount: 5 }), wl({ maxReplicaCount: 5, namespace: "other" })] }, expect: [/kedascale:workloads\[0\]\.name, kedascale:workloads\[1\]\.name: two workloads are named "w"/] },
+    { why: "a region that does not exist", config: { "kedascale:location": "europewest" }, expect: [/kedascale:location: "europewest" is not an Azure public-cloud region\. Fix: .*"westeurope"/] },
+    { why: "KEDA chart 2.20.0", config: { "kedascale:keda": { chartVersion: "2.20.0" } }, expect: [/kedascale:keda\.chartVersion: KEDA chart "2\.20\.0": its CRDs reject/, /Fix: use "2\.20\.2"/] },
+    { why: "a schema error does not hide a cross-field error", config: { "kedascale:cluster": { ...devCluster, tier: "Gold" }, "kedascale:keda": { kubeApiQps: 50, kubeApiBurst: 10 } }, expect: [/kedascale:cluster\.tier: .*got "Gold"/, /kedascale:keda\.kubeApiQps, kedascale:keda\.kubeApiBurst: kubeApiQps 50 is above kubeApiBurst 10/] },
 ];
 
 describe("bad config is refused before any resource is registered", () => {

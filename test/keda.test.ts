@@ -12,6 +12,7 @@ import { validateKubernetesObject } from "./harness/kubeValidate";
 const KIND_OF_TYPE: Record<string, string> = {
     "kubernetes:apps/v1:Deployment": "Deployment",
     "kubernetes:batch/v1:Job": "Job",
+    "kubernetes:batch/v1:CronJob": "CronJob",
     "kubernetes:core/v1:ServiceAccount": "ServiceAccount",
     "kubernetes:core/v1:Namespace": "Namespace",
 };
@@ -20,7 +21,7 @@ const roleGuid = (r: RecordedResource) => String(r.inputs.roleDefinitionId).spli
 
 function asObject(r: RecordedResource): { apiVersion: string; kind: string; metadata: any; spec?: any } {
     const kind = KIND_OF_TYPE[r.type] ?? r.inputs.kind;
-    const apiVersion = r.inputs.apiVersion ?? { Deployment: "apps/v1", Job: "batch/v1", ServiceAccount: "v1", Namespace: "v1" }[kind as string];
+    const apiVersion = r.inputs.apiVersion ?? { Deployment: "apps/v1", Job: "batch/v1", CronJob: "batch/v1", ServiceAccount: "v1", Namespace: "v1" }[kind as string];
     return { ...r.inputs, apiVersion, kind, metadata: r.inputs.metadata };
 }
 
@@ -63,10 +64,39 @@ describe.each(stackNames())("stack %s", (stack) => {
         expect(kedaPrincipal).toBeDefined();
     });
 
-    it("makes every KEDA object depend on the KEDA release", () => {
+    it("makes every KEDA object depend on the KEDA release and on KEDA's role grant (no 401s on the first poll)", () => {
         const crs = run.resources.filter((r) => r.type.startsWith(CR));
         expect(crs.length).toBeGreaterThanOrEqual(workloads.length * 2);
-        for (const r of crs) expect(r.dependsOn, r.name).toContain("keda-release");
+        const kedaGrants = run.ofType("azure-native:authorization:RoleAssignment").filter((r) => r.name.startsWith("messaging-keda-readQueueMetrics"));
+        expect(kedaGrants.length).toBeGreaterThan(0);
+        for (const r of crs) {
+            expect(r.dependsOn, r.name).toContain("keda-release");
+            for (const g of kedaGrants) expect(r.dependsOn, r.name).toContain(g.name);
+        }
+    });
+
+    it("starts no pod before the kubelet's AcrPull and the pod identity's own grants exist (no ImagePullBackOff, no 403)", () => {
+        const acrPull = run.ofType("azure-native:authorization:RoleAssignment").find((r) => roleGuid(r) === ROLES.acrPull)!;
+        const podOwners = run.resources.filter((r) => ["kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:CronJob", `${CR}ScaledJob`].includes(r.type));
+        expect(podOwners.length).toBeGreaterThanOrEqual(workloads.length);
+        for (const owner of podOwners) {
+            expect(owner.dependsOn, owner.name).toContain(acrPull.name);
+            const sa = owner.type === "kubernetes:batch/v1:CronJob" ? owner.inputs.spec.jobTemplate.spec.template.spec.serviceAccountName : (owner.inputs.spec.template ?? owner.inputs.spec.jobTargetRef.template).spec.serviceAccountName;
+            const own = run.ofType("azure-native:authorization:RoleAssignment").filter((g) => new RegExp(`^messaging-${sa}-(receive|send|writeResults)-`).test(g.name));
+            expect(own.length, `${owner.name}: grants of ${sa}`).toBeGreaterThan(0);
+            for (const g of own) expect(owner.dependsOn, owner.name).toContain(g.name);
+        }
+    });
+
+    it("never runs a load from pulumi up: no Job at all, only suspended templates named <workload>-load", () => {
+        expect(run.ofType("kubernetes:batch/v1:Job")).toEqual([]);
+        const templates = run.ofType("kubernetes:batch/v1:CronJob");
+        expect(templates.map((t) => t.inputs.metadata.name).sort()).toEqual(workloads.filter((w) => w.loadTest).map((w) => `${w.name}-load`).sort());
+        for (const t of templates) expect(t.inputs.spec.suspend).toBe(true);
+        for (const h of run.outputs.howTo.filter((h: { workload: string }) => workloads.find((w) => w.name === h.workload)?.loadTest)) {
+            expect(h.sendLoad).toContain(`--from=cronjob/${h.workload}-load`);
+            expect(h.verify).toContain('--run-id "$RUN"');
+        }
     });
 
     it.each(workloads.map((w) => [w.name, w] as const))("workload %s: identity, federation, ServiceAccount and grants line up", (name, w) => {
@@ -81,7 +111,8 @@ describe.each(stackNames())("stack %s", (stack) => {
         const grants = run.ofType("azure-native:authorization:RoleAssignment").filter((r) => new RegExp(`^messaging-${name}-(receive|send|readQueueMetrics|writeResults)-`).test(r.name));
         const byRole = Object.fromEntries(grants.map((g) => [roleGuid(g), run.byId(g.inputs.scope)!.type]));
         expect(byRole[ROLES.storageBlobDataContributor]).toBe("azure-native:storage:BlobContainer");
-        const receiveRole = byRole[ROLES.serviceBusDataReceiver] ?? byRole[ROLES.storageQueueDataMessageProcessor];
+        // Storage workers renew and release with Update Message (messages/write): Contributor, not Message Processor.
+        const receiveRole = byRole[ROLES.serviceBusDataReceiver] ?? byRole[ROLES.storageQueueDataContributor];
         expect(receiveRole).toMatch(/:Queue$/);
         // The worker may not send nor read metrics; only the load generator sends.
         expect(byRole[ROLES.serviceBusDataSender]).toBeUndefined();
@@ -99,13 +130,15 @@ describe.each(stackNames())("stack %s", (stack) => {
         const image = run.one("docker:index/image:Image");
         expect(pod.containers[0].image).toMatch(/@sha256:[0-9a-f]{64}$/);
         expect(pod.containers[0].image).toBe(run.outputs.workerImage);
-        expect(image.inputs.build.context).toMatch(/consumer$/);
+        expect(image.inputs.build.dockerfile).toMatch(/consumer\/Dockerfile$/);
         expect(pod.tolerations).toContainEqual({ key: "kubernetes.azure.com/scalesetpriority", operator: "Equal", value: "spot", effect: "NoSchedule" });
         expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0]).toMatchObject({ key: "kubernetes.azure.com/scalesetpriority", values: ["spot"] });
         expect(pod.containers[0].resources.requests).toHaveProperty("cpu");
         expect(pod.containers[0].resources.limits).toHaveProperty("memory");
         const env = Object.fromEntries(pod.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
-        expect(Number(env.KEDASCALE_GRACE_MS)).toBeLessThan(pod.terminationGracePeriodSeconds * 1000);
+        // Spot-placed pods fit Spot's ~30 s eviction notice: 30 s for kubelet, 20 s for the worker, 10 s to release.
+        expect(pod.terminationGracePeriodSeconds).toBe(30);
+        expect(env.KEDASCALE_GRACE_MS).toBe("20000");
         const trigger = scaled.inputs.spec.triggers[0];
         expect(trigger.authenticationRef.name).toBe(run.resources.find((r) => r.type === `${CR}TriggerAuthentication` && r.inputs.metadata.name === trigger.authenticationRef.name)!.inputs.metadata.name);
         expect(trigger.metadata.namespace ?? trigger.metadata.accountName).toBe(run.outputs.broker.resource);
@@ -122,8 +155,9 @@ describe("scale1000's ScaledJob", () => {
         expect(job.inputs.spec.jobTargetRef.template.spec.containers[0].args).toEqual(["work", "--once"]);
         const release = run.one("kubernetes:helm.sh/v3:Release");
         expect(release.inputs.values.extraArgs.keda).toEqual({ "kube-api-qps": "100", "kube-api-burst": "150" });
-        const loader = run.one("kubernetes:batch/v1:Job");
-        expect(loader.inputs.spec.template.spec.serviceAccountName).toBe("burst-load");
+        const loader = run.one("kubernetes:batch/v1:CronJob");
+        expect(loader.inputs.spec.suspend).toBe(true);
+        expect(loader.inputs.spec.jobTemplate.spec.template.spec.serviceAccountName).toBe("burst-load");
         expect(loader.dependsOn).toContain("workload-burst-scaled-job");
         const loaderRoles = run.ofType("azure-native:authorization:RoleAssignment").filter((r) => r.name.startsWith("messaging-burst-load-")).map(roleGuid).sort();
         expect(loaderRoles).toEqual([ROLES.serviceBusDataSender, ROLES.storageBlobDataContributor].sort());

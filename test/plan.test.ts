@@ -36,7 +36,7 @@ describe("capacitySummary", () => {
 
 describe("autoscalerProfile", () => {
     it("lets overrides win over the preset and keeps every value a string", () => {
-        const cfg = base({ cluster: { autoscalerPreset: "burst", autoscaler: { scanInterval: "15s", maxEmptyBulkDelete: 50, balanceSimilarNodeGroups: false } } });
+        const cfg = base({ cluster: { autoscalerPreset: "burst", autoscaler: { scanInterval: "15s", maxEmptyBulkDelete: 50, balanceSimilarNodeGroups: false } }, pools: [{ name: "spot", vmSize: "Standard_D4ds_v5", priority: "Spot", maxCount: 3 }] });
         const p = autoscalerProfile(cfg.cluster);
         expect(p).toMatchObject({ scanInterval: "15s", maxEmptyBulkDelete: "50", balanceSimilarNodeGroups: "false", okTotalUnreadyCount: "1000" });
         expect(Object.values(p).every((v) => typeof v === "string")).toBe(true);

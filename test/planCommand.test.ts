@@ -30,7 +30,7 @@ describe.each(stackNames())("npm run plan -- %s", (stack) => {
         expect(code).toBe(0);
         expect(stdout).toContain(`kedascale plan for stack "${stack}"`);
         // Components as branches, their Azure children under them with the names Azure will see.
-        expect(stdout).toMatch(/├─ kedascale:azure:AksCluster {2}cluster\n(│ {2}[├└]─ .*\n)+/);
+        expect(stdout).toMatch(/├─ kedascale:azure:AksCluster {2}cluster\n( {2}│ {2}[├└]─ .*\n)+/);
         expect(stdout).toMatch(/containerservice:ManagedCluster {2}cluster-aks {2}\(kedascale-[a-z0-9-]+-aks\)/);
         expect(stdout).toMatch(/regional quota to have approved/);
         expect(stdout).toMatch(/cores: \d+ vCPUs/);

@@ -3,7 +3,7 @@
  * relies on, checked on the resources the program would send to Azure.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { ROLES } from "../components/roles";
+import { roleAssignmentName, ROLES, type RoleName } from "../components/roles";
 import { runProgram, type ProgramRun } from "./harness/runProgram";
 import { stackNames } from "./harness/stackConfig";
 
@@ -81,6 +81,27 @@ describe.each(stackNames())("stack %s", (stack) => {
             const target = run.byId(r.inputs.scope);
             expect(target, `${r.name} scope ${r.inputs.scope} is not a resource of this stack`).toBeDefined();
             expect(target!.type).not.toMatch(/ResourceGroup|Namespace$/);
+        }
+    });
+
+    it("names every role assignment deterministically from (scope, principal, role), never twice", () => {
+        const roleOf = Object.fromEntries(Object.entries(ROLES).map(([name, guid]) => [guid, name as RoleName]));
+        const names = run.ofType(T.role).map((r) => {
+            expect(r.inputs.roleAssignmentName, r.name).toBe(roleAssignmentName(r.inputs.scope, r.inputs.principalId, roleOf[roleGuid(r)!]));
+            return r.inputs.roleAssignmentName;
+        });
+        expect(new Set(names).size).toBe(names.length);
+    });
+
+    it("renders load-balancer egress whose SNAT ports hold every node at Σ maxCount (≥ 64 each)", () => {
+        const net = run.one(T.cluster).inputs.networkProfile;
+        expect(net.outboundType).toBe("loadBalancer");
+        const lb = net.loadBalancerProfile;
+        const nodes = [run.one(T.cluster).inputs.agentPoolProfiles[0], ...run.ofType(T.pool).map((p) => p.inputs)].reduce((n: number, p: any) => n + (p.maxCount ?? p.count), 0);
+        if (lb.allocatedOutboundPorts === 0) expect(nodes).toBeLessThanOrEqual(800); // automatic: ≥ 64 ports up to 800 nodes
+        else {
+            expect(lb.allocatedOutboundPorts).toBeGreaterThanOrEqual(64);
+            expect(lb.managedOutboundIPs.count * 64_000).toBeGreaterThanOrEqual(nodes * lb.allocatedOutboundPorts);
         }
     });
 
@@ -185,9 +206,48 @@ describe("scale1000 stack", () => {
         expect(run.ofType(T.sbQueue)).toHaveLength(1);
     });
 
+    it("sizes egress for 1,000 nodes: 5 managed IPs, 256 SNAT ports per node (1,250-node capacity)", () => {
+        expect(run.one(T.cluster).inputs.networkProfile).toMatchObject({
+            outboundType: "loadBalancer",
+            loadBalancerProfile: { managedOutboundIPs: { count: 5 }, allocatedOutboundPorts: 256, idleTimeoutInMinutes: 30 },
+        });
+    });
+
     it("tells how much regional Spot quota to request: 999 nodes × 4 vCPUs", () => {
         expect(run.outputs.capacity.quotaToRequest).toMatchObject({ lowPriorityCores: 999 * 4, standardDDSv5Family: 3 * 4, cores: 3 * 4 });
         expect(run.warnings).toEqual([]);
+    });
+});
+
+/** Who gets which role on what, per broker: identity name suffix → [role, scope resource type]. */
+function grantsByGrantee(run: ProgramRun): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const r of run.ofType(T.role).filter((r) => r.name.startsWith("messaging-"))) {
+        const grantee = r.name.replace(/^messaging-/, "").replace(/-(receive|send|readQueueMetrics|writeResults)-.*$/, "");
+        const target = run.byId(r.inputs.scope)!;
+        (out[grantee] ??= []).push(`${Object.entries(ROLES).find(([, g]) => g === roleGuid(r))![0]} on ${target.inputs.queueName ?? target.inputs.containerName}`);
+    }
+    for (const v of Object.values(out)) v.sort();
+    return out;
+}
+
+describe("role ids per broker", () => {
+    it("Service Bus: worker receives, KEDA reads counts as Data Owner (Receiver cannot), the load sender sends; each scoped to the queue", async () => {
+        const run = await runProgram("dev");
+        expect(grantsByGrantee(run)).toEqual({
+            keda: ["serviceBusDataOwner on jobs"],
+            worker: ["serviceBusDataReceiver on jobs", "storageBlobDataContributor on results"],
+            "worker-load": ["serviceBusDataSender on jobs", "storageBlobDataContributor on results"],
+        });
+    });
+
+    it("Storage queue: the worker can Update Message (renew/release) via Queue Data Contributor on its queue, and park via Sender on the poison queue", async () => {
+        const run = await runProgram("dev", { "kedascale:messaging": { broker: "storageQueue", queueName: "work" } });
+        expect(grantsByGrantee(run)).toEqual({
+            keda: ["storageQueueDataReader on work"],
+            worker: ["storageBlobDataContributor on results", "storageQueueDataContributor on work", "storageQueueDataMessageSender on work-poison"],
+            "worker-load": ["storageBlobDataContributor on results", "storageQueueDataMessageSender on work"],
+        });
     });
 });
 
@@ -203,10 +263,11 @@ describe("storage-queue broker", () => {
 });
 
 describe("ephemeral OS disk on a size without local disk", () => {
-    it("warns with the size and a 'd' alternative, and still deploys", async () => {
+    it("falls back to a Managed OS disk as AKS does, warns with a 'd' alternative, and still deploys", async () => {
         const run = await runProgram("dev", { "kedascale:pools": [{ name: "spot", vmSize: "Standard_D4s_v5", priority: "Spot", maxCount: 5 }] });
-        expect(run.warnings.join("\n")).toMatch(/kedascale:pools\[0\]\.osDiskType, kedascale:pools\[0\]\.vmSize: Standard_D4s_v5 likely has no local disk.*e\.g\. Standard_D4ds_v5/);
+        expect(run.warnings.join("\n")).toMatch(/kedascale:pools\[0\]\.osDiskType, kedascale:pools\[0\]\.vmSize: pool "spot": Standard_D4s_v5 gets a Managed OS disk because it has no local disk.*e\.g\. Standard_D4ds_v5/);
         expect(run.ofType(T.pool)).toHaveLength(1);
+        expect(run.one(T.pool).inputs.osDiskType).toBe("Managed");
     });
 });
 

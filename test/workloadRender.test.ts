@@ -1,18 +1,19 @@
 /** Pure rendering of workload objects for the cases the stacks do not cover, each schema-validated. */
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../components/config/load";
-import { placement, renderDeployment, renderLoadJob, renderScaledJob, renderScaledObject, renderTriggerAuthentication, type WorkloadInputs } from "../components/plan/workload";
+import { placement, renderDeployment, renderLoadTemplate, renderScaledJob, renderScaledObject, renderTriggerAuthentication, shutdownBudget, JOB_NAME_LABEL, type WorkloadInputs } from "../components/plan/workload";
 import { validateKubernetesObject, kedaV220Violations } from "./harness/kubeValidate";
 
 const spot = { name: "spot", vmSize: "Standard_D4ds_v5", priority: "Spot", maxCount: 10 };
 const resources = { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } };
 const workload = (w: Record<string, unknown>) => parseConfig({ pools: [spot], workloads: [{ name: "w", kind: "deployment", resources, ...w }] }).config.workloads[0];
-const inputs = (kind: "serviceBus" | "storageQueue"): WorkloadInputs => ({
+const inputs = (kind: "serviceBus" | "storageQueue", shutdown = { terminationGracePeriodSeconds: 30, workerGraceMs: 20_000, spot: true }): WorkloadInputs => ({
     broker: { kind, queueName: "jobs", resourceName: "acct", lockDurationMs: 60_000, maxDeliveryCount: 5 },
     results: { account: "res", container: "results" },
     image: "r.azurecr.io/kedascale-worker@sha256:" + "a".repeat(64),
     serviceAccountName: "w",
     loadServiceAccountName: "w-load",
+    shutdown,
 });
 
 describe("renderScaledObject", () => {
@@ -36,8 +37,10 @@ describe("renderScaledObject", () => {
 
 describe("renderDeployment", () => {
     it("gives the worker a grace budget 10 s shorter than Kubernetes', probes and a locked-down container", () => {
-        const d = renderDeployment(workload({ terminationGracePeriodSeconds: 90 }), inputs("serviceBus"));
+        const w = workload({ placement: "system", terminationGracePeriodSeconds: 90 });
+        const d = renderDeployment(w, inputs("serviceBus", shutdownBudget(w, [spot as any])));
         validateKubernetesObject(d);
+        expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(90);
         const c = d.spec.template.spec.containers[0];
         expect(c.env).toContainEqual({ name: "KEDASCALE_GRACE_MS", value: "80000" });
         expect(c.env).toContainEqual({ name: "KEDASCALE_SERVICEBUS_NAMESPACE", value: "acct" });
@@ -76,12 +79,45 @@ describe("placement", () => {
     });
 });
 
-describe("renderLoadJob", () => {
-    it("runs send once with the sender's ServiceAccount and never retries (a retry would double the load)", () => {
-        const job = renderLoadJob(workload({ loadTest: { messages: 500, workMs: 100 } }), inputs("serviceBus"))!;
-        validateKubernetesObject(job);
-        expect(job.spec.backoffLimit).toBe(0);
-        expect(job.spec.template.spec.serviceAccountName).toBe("w-load");
-        expect(job.spec.template.spec.containers[0].args).toEqual(["send", "--count", "500", "--concurrency", "32", "--size", "256", "--run-id", "w-load", "--work-ms", "100"]);
+describe("shutdownBudget", () => {
+    const regular = { priority: "Regular" as const };
+    const spotPool = { priority: "Spot" as const };
+    it("fits Spot's ~30 s eviction notice when pods may land on Spot: 30 s for kubelet, 20 s for the worker", () => {
+        expect(shutdownBudget({ placement: "spot", terminationGracePeriodSeconds: undefined }, [spotPool])).toEqual({ terminationGracePeriodSeconds: 30, workerGraceMs: 20_000, spot: true });
+        // "any" tolerates Spot: with a Spot pool it can be evicted like any Spot pod.
+        expect(shutdownBudget({ placement: "any", terminationGracePeriodSeconds: undefined }, [regular, spotPool])).toMatchObject({ terminationGracePeriodSeconds: 30, spot: true });
+    });
+    it("keeps 60 s (worker 50 s) on regular nodes, where kubelet honours the pod's grace", () => {
+        expect(shutdownBudget({ placement: "system", terminationGracePeriodSeconds: undefined }, [spotPool])).toEqual({ terminationGracePeriodSeconds: 60, workerGraceMs: 50_000, spot: false });
+        expect(shutdownBudget({ placement: "any", terminationGracePeriodSeconds: undefined }, [regular])).toMatchObject({ terminationGracePeriodSeconds: 60, spot: false });
+    });
+    it("honours an explicit grace, always leaving the worker 10 s less", () => {
+        expect(shutdownBudget({ placement: "spot", terminationGracePeriodSeconds: 20 }, [spotPool])).toEqual({ terminationGracePeriodSeconds: 20, workerGraceMs: 10_000, spot: true });
+    });
+});
+
+describe("renderLoadTemplate", () => {
+    it("is a suspended CronJob that never runs by itself, and each run's id is the Job name it is created as", () => {
+        const cron = renderLoadTemplate(workload({ loadTest: { messages: 500, workMs: 100 } }), inputs("serviceBus"))!;
+        validateKubernetesObject(cron);
+        expect(cron.kind).toBe("CronJob");
+        expect(cron.metadata.name).toBe("w-load");
+        expect(cron.spec.suspend).toBe(true);
+        const job = cron.spec.jobTemplate.spec;
+        // A retry would double the load.
+        expect(job.backoffLimit).toBe(0);
+        const pod = job.template.spec;
+        expect(pod.serviceAccountName).toBe("w-load");
+        expect(job.template.metadata.labels["azure.workload.identity/use"]).toBe("true");
+        const c = pod.containers[0];
+        expect(c.args).toEqual(["send", "--count", "500", "--concurrency", "32", "--size", "256", "--run-id", "$(KEDASCALE_RUN_ID)", "--work-ms", "100"]);
+        // Kubernetes expands $(VAR) in args only from variables defined in the container's env.
+        const runId = c.env.find((e: { name: string }) => e.name === "KEDASCALE_RUN_ID");
+        expect(runId).toEqual({ name: "KEDASCALE_RUN_ID", valueFrom: { fieldRef: { fieldPath: `metadata.labels['${JOB_NAME_LABEL}']` } } });
+        expect(JOB_NAME_LABEL).toBe("batch.kubernetes.io/job-name");
+    });
+
+    it("renders nothing without loadTest", () => {
+        expect(renderLoadTemplate(workload({}), inputs("serviceBus"))).toBeUndefined();
     });
 });

@@ -7,7 +7,8 @@ import { z } from "zod";
 import { stackSchema, type StackConfig } from "./stack";
 import { ConfigError, key, type Problem, error } from "./rules/problem";
 import { secretRules } from "./rules/secrets";
-import { crossFieldRules } from "./rules";
+import { RULES } from "./rules";
+import type { RuleContext } from "./rules/context";
 
 export const PROJECT = "kedascale";
 
@@ -70,25 +71,68 @@ function deepFreeze<T>(value: T): T {
     return value;
 }
 
-/** Validates raw config; throws ConfigError listing every error; returns warnings for the caller to log. */
-export function parseConfig(raw: Record<string, unknown>, decodeProblems: Problem[] = []): ParsedConfig {
-    const problems = [...decodeProblems, ...secretRules(raw)];
-    const parsed = stackSchema.safeParse(raw, { reportInput: true });
-    if (!parsed.success) {
-        problems.push(...schemaProblems(parsed.error.issues));
-        throw new ConfigError(problems);
+/** Thrown by the partial-config proxy when a rule reads a section that did not parse: that rule is skipped. */
+class UnparsedSection extends Error {}
+
+/**
+ * Parses each top-level key on its own, so a schema error in one section hides nothing else: every rule whose
+ * sections parsed still runs (a rule touching an unparsed section is skipped, not run on defaults that would
+ * invent errors). Returns the sections that parsed, the schema problems, and a proxy the rules read.
+ */
+function parseSections(raw: Record<string, unknown>): { sections: Partial<StackConfig>; problems: Problem[]; view: StackConfig } {
+    const shape = stackSchema.shape as Record<string, z.ZodType>;
+    const sections: Record<string, unknown> = {};
+    const problems: Problem[] = [];
+    const unknown = Object.keys(raw).filter((k) => !(k in shape));
+    if (unknown.length > 0) {
+        problems.push(...schemaProblems([{ code: "unrecognized_keys", keys: unknown, path: [], message: "", input: raw } as unknown as z.core.$ZodIssue]));
     }
-    const findings = crossFieldRules(parsed.data);
+    for (const [name, schema] of Object.entries(shape)) {
+        const parsed = schema.safeParse(raw[name], { reportInput: true });
+        if (parsed.success) sections[name] = parsed.data;
+        else problems.push(...schemaProblems(parsed.error.issues.map((i) => ({ ...i, path: [name, ...i.path] }) as z.core.$ZodIssue)));
+    }
+    const view = new Proxy(sections, {
+        get(target, prop) {
+            if (typeof prop === "string" && prop in shape && !(prop in target)) throw new UnparsedSection(prop);
+            return Reflect.get(target, prop);
+        },
+    }) as StackConfig;
+    return { sections: sections as Partial<StackConfig>, problems, view };
+}
+
+/** Runs every rule over whatever parsed; a rule that needs an unparsed section contributes nothing. */
+export function runRules(view: StackConfig, ctx: RuleContext): Problem[] {
+    const findings: Problem[] = [];
+    for (const rule of RULES) {
+        try {
+            findings.push(...rule(view, ctx));
+        } catch (e) {
+            if (!(e instanceof UnparsedSection)) throw e;
+        }
+    }
+    return findings;
+}
+
+/**
+ * Validates raw config; throws ConfigError listing every error at once — schema errors of every section and the
+ * cross-field errors of every rule whose sections parsed; returns warnings for the caller to log.
+ */
+export function parseConfig(raw: Record<string, unknown>, decodeProblems: Problem[] = [], context: { stack?: string } = {}): ParsedConfig {
+    const problems = [...decodeProblems, ...secretRules(raw)];
+    const { problems: schemaErrors, view, sections } = parseSections(raw);
+    problems.push(...schemaErrors);
+    const findings = runRules(view, { raw, stack: context.stack });
     problems.push(...findings.filter((p) => p.severity === "error"));
     if (problems.length > 0) throw new ConfigError(problems);
-    return { config: deepFreeze(parsed.data), warnings: findings.filter((p) => p.severity === "warning") };
+    return { config: deepFreeze(stackSchema.parse(sections)), warnings: findings.filter((p) => p.severity === "warning") };
 }
 
 /** Reads this stack's config through Pulumi, validates it and logs warnings. Call before creating resources. */
 export function loadConfig(): Readonly<StackConfig> {
     const { raw, problems } = decodeRawConfig(pulumi.runtime.allConfig());
     try {
-        const { config, warnings } = parseConfig(raw, problems);
+        const { config, warnings } = parseConfig(raw, problems, { stack: pulumi.getStack() });
         for (const w of warnings) pulumi.log.warn(`${w.keys.join(", ")}: ${w.message}. Fix: ${w.fix}`);
         return config;
     } catch (e) {

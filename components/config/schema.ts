@@ -48,9 +48,15 @@ export const poolSchema = z.strictObject({
     minCount: z.int().min(0).default(0),
     /** Most nodes the autoscaler may create (AKS limit 1,000 per pool). */
     maxCount: z.int().min(0),
-    /** Ephemeral (on the VM's local disk: faster boot, no disk cost) or Managed. */
-    osDiskType: z.enum(["Ephemeral", "Managed"]).default("Ephemeral"),
-    /** OS disk size in GB; for Ephemeral it must fit the VM's cache or temp disk. Default: AKS picks. */
+    /**
+     * Ephemeral (on the VM's local disk: faster boot, no disk cost) or Managed. Default: as AKS does, Ephemeral when
+     * the OS disk fits the size's local disk, else Managed (plan/pools.ts osDiskPlan).
+     */
+    osDiskType: z.enum(["Ephemeral", "Managed"]).optional(),
+    /**
+     * OS disk size in GB; for Ephemeral it must fit the VM's cache or temp disk. Default: AKS's default for the vCPU
+     * count (128 GB below 8 vCPUs), cut to the local disk when Ephemeral (plan/pools.ts osDiskPlan).
+     */
     osDiskSizeGB: z.int().min(30).max(2048).optional(),
     /** Max pods per node. Default: 250 on Overlay, 30 on node-subnet CNI (AKS defaults). */
     maxPods: z.int().min(10).max(250).optional(),
@@ -89,6 +95,22 @@ export const networkSchema = z.strictObject({
 });
 export type NetworkConfig = z.infer<typeof networkSchema>;
 
+/**
+ * Cluster egress (aks-docs egress-outboundtype.md, load-balancer-standard.md, nat-gateway.md). The node subnet is
+ * always ours (BYO VNet), which rules out AKS's managed NAT gateway ("incompatible with custom virtual networks").
+ */
+export const outboundSchema = z.strictObject({
+    /** loadBalancer (AKS default: Standard LB outbound rules) or managedNATGateway (refused with a BYO VNet). */
+    type: z.enum(["loadBalancer", "managedNATGateway"]).default("loadBalancer"),
+    /** Public IPs AKS creates for egress (load balancer: 1–100, each 64,000 SNAT ports). Default 1. */
+    outboundIPs: z.int().min(1).max(100).default(1),
+    /** SNAT ports per node, a multiple of 8 up to 64,000; 0 = Azure's automatic table by backend pool size. Default 0. */
+    allocatedOutboundPorts: z.int().min(0).max(64_000).multipleOf(8).default(0),
+    /** Idle timeout of outbound flows, 4–120 minutes. Default 30 (AKS's). */
+    idleTimeoutMinutes: z.int().min(4).max(120).default(30),
+});
+export type OutboundConfig = z.infer<typeof outboundSchema>;
+
 export const clusterSchema = z.strictObject({
     /** Kubernetes version; default: AKS's default for the region. */
     kubernetesVersion: z.string().regex(/^1\.\d+(\.\d+)?$/, "must look like 1.33 or 1.33.2").optional(),
@@ -101,6 +123,8 @@ export const clusterSchema = z.strictObject({
     autoscaler: autoscalerOverridesSchema.default({}),
     /** Virtual nodes (ACI connector add-on) to burst pods into Azure Container Instances. */
     virtualNodes: z.boolean().default(false),
+    /** Node egress (SNAT); sized by rules/outbound.ts for Σ maxCount of every pool. */
+    outbound: outboundSchema.default(outboundSchema.parse({})),
 });
 export type ClusterConfig = z.infer<typeof clusterSchema>;
 

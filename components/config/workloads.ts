@@ -53,8 +53,12 @@ export const workloadSchema = z.strictObject({
     fallback: z.strictObject({ failureThreshold: z.int().min(1), replicas: z.int().min(1) }).optional(),
     /** HPA scale-down: wait this long and remove at most this percent per minute (deployment). */
     scaleDown: z.strictObject({ stabilizationWindowSeconds: z.int().min(0).max(3600).default(300), percentPerMinute: z.int().min(1).max(100).default(50) }).optional(),
-    /** Time kubelet gives a stopping pod; the worker finishes or releases in-flight work 10 s before it ends. */
-    terminationGracePeriodSeconds: z.int().min(15).max(3600).default(60),
+    /**
+     * Time kubelet gives a stopping pod; the worker finishes or releases in-flight work 10 s before it ends.
+     * Default from placement (plan/workload.ts shutdownBudget): 30 when pods may land on Spot (eviction gives ~30 s),
+     * else 60. Above 30 on a Spot-capable placement is refused (rules/shutdown.ts).
+     */
+    terminationGracePeriodSeconds: z.int().min(15).max(3600).optional(),
     job: z
         .strictObject({
             /** once: one message per Job (fast start matters). drain: until the queue is empty. */
@@ -67,7 +71,11 @@ export const workloadSchema = z.strictObject({
             failedJobsHistoryLimit: z.int().min(0).max(1000).default(10),
         })
         .default({ mode: "once", scalingStrategy: "default", rollout: "gradual", backoffLimit: 2, activeDeadlineSeconds: 900, successfulJobsHistoryLimit: 10, failedJobsHistoryLimit: 10 }),
-    /** A one-shot in-cluster load Job (the load generator) with its own sender identity. */
+    /**
+     * The in-cluster load run's template, with its own sender identity: a suspended CronJob `<name>-load` that
+     * `pulumi up` never runs. Each run is an explicit `kubectl create job <name>-load-<stamp> --from=cronjob/<name>-load`
+     * (stack output howTo.sendLoad), its run id the Job's name.
+     */
     loadTest: z
         .strictObject({ messages: z.int().min(1).max(10_000_000), concurrency: z.int().min(1).max(512).default(32), size: z.int().min(64).max(256 * 1024).default(256), workMs: z.int().min(0).optional() })
         .optional(),

@@ -1,6 +1,7 @@
 /** Pure mapping from pool and network config to the AKS API's shapes, so the mapping tests without mocks. */
-import type { NetworkConfig, PoolConfig } from "../config/schema";
-import { effectiveMaxPods, isAutoscaled, isSpot, poolTaints } from "./pools";
+import { outboundSchema, type NetworkConfig, type OutboundConfig, type PoolConfig } from "../config/schema";
+import { outboundProfile } from "./outbound";
+import { effectiveMaxPods, isAutoscaled, isSpot, osDiskPlan, poolTaints } from "./pools";
 import type { PlatformConfig } from "../config/schema";
 
 /** Fields shared by the inline system pool and separate AgentPools (AKS API names). */
@@ -14,7 +15,7 @@ export interface PoolSpec {
     minCount?: number;
     maxCount?: number;
     maxPods: number;
-    osDiskType: "Ephemeral" | "Managed";
+    osDiskType?: "Ephemeral" | "Managed";
     osDiskSizeGB?: number;
     availabilityZones?: string[];
     nodeLabels: Record<string, string>;
@@ -36,8 +37,8 @@ export function poolSpec(cfg: Pick<PlatformConfig, "network" | "cluster">, pool:
         enableAutoScaling: autoscaled,
         ...(autoscaled ? { minCount: pool.minCount, maxCount: pool.maxCount } : {}),
         maxPods: effectiveMaxPods(cfg, pool),
-        osDiskType: pool.osDiskType,
-        ...(pool.osDiskSizeGB ? { osDiskSizeGB: pool.osDiskSizeGB } : {}),
+        // Decided from the VM size table so an Ephemeral disk always fits the local disk (plan/pools.ts osDiskPlan).
+        ...osDiskFields(pool),
         ...(pool.zones.length ? { availabilityZones: pool.zones } : {}),
         nodeLabels: { ...pool.labels, "kedascale.io/pool": pool.name },
         nodeTaints: poolTaints(pool, { system, onlyCriticalAddons: system && cfg.cluster.systemPool.onlyCriticalAddons }),
@@ -59,11 +60,13 @@ export interface NetworkProfileSpec {
     dnsServiceIP: string;
     loadBalancerSku: "standard";
     outboundType: "loadBalancer";
+    loadBalancerProfile: ReturnType<typeof outboundProfile>["loadBalancerProfile"];
 }
 
-export function networkProfileSpec(net: NetworkConfig): NetworkProfileSpec {
+/** `outbound` defaults to the schema's (one IP, automatic ports); rules/outbound.ts sizes it for Σ maxCount. */
+export function networkProfileSpec(net: NetworkConfig, outbound: OutboundConfig = outboundSchema.parse({})): NetworkProfileSpec {
     const cilium = net.dataplane === "cilium" ? { networkDataplane: "cilium" as const, networkPolicy: "cilium" as const } : {};
-    const common = { serviceCidr: net.serviceCidr, dnsServiceIP: net.dnsServiceIP, loadBalancerSku: "standard" as const, outboundType: "loadBalancer" as const };
+    const common = { serviceCidr: net.serviceCidr, dnsServiceIP: net.dnsServiceIP, loadBalancerSku: "standard" as const, ...outboundProfile(outbound) };
     switch (net.plugin) {
         case "azureOverlay":
             return { networkPlugin: "azure", networkPluginMode: "overlay", podCidr: net.podCidr, ...cilium, ...common };
@@ -73,4 +76,9 @@ export function networkProfileSpec(net: NetworkConfig): NetworkProfileSpec {
         case "kubenet":
             return { networkPlugin: "kubenet", podCidr: net.podCidr, ...common };
     }
+}
+
+function osDiskFields(pool: PoolConfig): Pick<PoolSpec, "osDiskType" | "osDiskSizeGB"> {
+    const plan = osDiskPlan(pool);
+    return { ...(plan.osDiskType ? { osDiskType: plan.osDiskType } : {}), ...(plan.osDiskSizeGB ? { osDiskSizeGB: plan.osDiskSizeGB } : {}) };
 }

@@ -1,5 +1,6 @@
 /** Pure decisions about node pools: which pools exist, their effective pod density and autoscaling. */
 import type { PlatformConfig, PoolConfig } from "../config/schema";
+import { aksDefaultOsDiskGB, ephemeralPlacement, largestEphemeralOsDiskGB, lookupVmSize, MIN_OS_DISK_GB, type EphemeralPlacement, type VmSize } from "../limits/vmSizes";
 
 /** AKS's maxPods defaults when none is given (aks-docs azure-cni-overlay / configure-azure-cni). */
 const DEFAULT_MAX_PODS = { azureOverlay: 250, azureNodeSubnet: 30, kubenet: 110 } as const;
@@ -38,4 +39,48 @@ export function poolTaints(pool: PoolConfig, opts: { system: boolean; onlyCritic
     if (opts.system && opts.onlyCriticalAddons) taints.push(CRITICAL_ADDONS_TAINT);
     if (isSpot(pool)) taints.push(SPOT_TAINT);
     return [...new Set(taints)];
+}
+
+/** What the OS disk of a pool will be, decided from the VM size table (components/limits/vmSizes.ts). */
+export interface OsDiskPlan {
+    /** Rendered osDiskType; undefined leaves it to AKS (unknown size, nothing asked). */
+    readonly osDiskType?: "Ephemeral" | "Managed";
+    /** Rendered osDiskSizeGB; undefined leaves AKS's default. */
+    readonly osDiskSizeGB?: number;
+    /** The size as the table knows it, if it does. */
+    readonly size?: VmSize;
+    /** Largest ephemeral OS disk the size holds (GiB), and on which local disk. */
+    readonly largestEphemeralGB?: number;
+    readonly placement?: EphemeralPlacement;
+    /** Why the plan cannot be deployed, or what it fell back to; rules turn these into messages. */
+    readonly issue?: "unknownSize" | "sizeTooLarge" | "noLocalDisk" | "localDiskTooSmall" | "fellBackToManaged";
+}
+
+/**
+ * Decides the OS disk AKS will get. Ephemeral, given or not, must fit the local disk AKS places it on (cache, else
+ * temp, else NVMe: vmSizes.ts). With Ephemeral and no size, render the AKS default for the vCPU count
+ * (concepts-storage.md) cut down to what fits, because AKS applies that default to ephemeral disks too and refuses
+ * one that does not fit (dev's D2ds_v5: default 128 GiB, temp disk 75 GiB → 75). With no osDiskType, do what AKS
+ * does: ephemeral when it fits, else Managed — stated, so the diff shows it.
+ */
+export function osDiskPlan(pool: Pick<PoolConfig, "vmSize" | "osDiskType" | "osDiskSizeGB">): OsDiskPlan {
+    const size = lookupVmSize(pool.vmSize);
+    if (!size) {
+        return { osDiskType: pool.osDiskType, osDiskSizeGB: pool.osDiskSizeGB, issue: "unknownSize" };
+    }
+    const largest = largestEphemeralOsDiskGB(size);
+    const { placement } = ephemeralPlacement(size);
+    const base = { size, largestEphemeralGB: largest, placement };
+    const fits = largest >= MIN_OS_DISK_GB;
+    const wanted = pool.osDiskSizeGB ?? Math.min(aksDefaultOsDiskGB(size.vcpus), largest);
+    if (pool.osDiskType === "Managed") return { ...base, osDiskType: "Managed", osDiskSizeGB: pool.osDiskSizeGB };
+    if (pool.osDiskType === "Ephemeral") {
+        if (largest === 0) return { ...base, osDiskType: "Ephemeral", osDiskSizeGB: pool.osDiskSizeGB, issue: "noLocalDisk" };
+        if (!fits) return { ...base, osDiskType: "Ephemeral", osDiskSizeGB: pool.osDiskSizeGB, issue: "localDiskTooSmall" };
+        if (wanted > largest) return { ...base, osDiskType: "Ephemeral", osDiskSizeGB: wanted, issue: "sizeTooLarge" };
+        return { ...base, osDiskType: "Ephemeral", osDiskSizeGB: wanted };
+    }
+    // Not given: AKS's own rule, made explicit.
+    if (fits && wanted <= largest) return { ...base, osDiskType: "Ephemeral", osDiskSizeGB: wanted };
+    return { ...base, osDiskType: "Managed", osDiskSizeGB: pool.osDiskSizeGB, issue: "fellBackToManaged" };
 }

@@ -1,8 +1,9 @@
 /**
  * Pure rendering of one workload's Kubernetes objects (Deployment + ScaledObject, or ScaledJob; the
- * TriggerAuthentication; the load Job) from config and resolved Azure names. No Pulumi here, so every object
- * is schema-validated in tests exactly as it will be sent.
+ * TriggerAuthentication; the suspended load template) from config and resolved Azure names. No Pulumi here, so
+ * every object is schema-validated in tests exactly as it will be sent.
  */
+import type { PoolConfig } from "../config/schema";
 import type { StackConfig } from "../config/stack";
 import type { WorkloadConfig } from "../config/workloads";
 import { isoDurationSeconds } from "../config/duration";
@@ -16,6 +17,8 @@ export interface WorkloadInputs {
     readonly image: string;
     readonly serviceAccountName: string;
     readonly loadServiceAccountName: string;
+    /** How long a stopping pod has, from its placement (shutdownBudget). */
+    readonly shutdown: ShutdownBudget;
 }
 
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace: string; labels?: Record<string, string> }; spec: Record<string, any> };
@@ -26,8 +29,41 @@ const WORKLOAD_IDENTITY_LABEL = { "azure.workload.identity/use": "true" };
 const SYSTEM_NODE_SELECTOR = { "kubernetes.azure.com/mode": "system" };
 const CRITICAL_ADDONS_TOLERATION = { key: "CriticalAddonsOnly", operator: "Exists" };
 const SPOT_TOLERATION = { key: SPOT_LABEL.key, operator: "Equal", value: SPOT_LABEL.value, effect: "NoSchedule" };
-/** The worker finishes or releases in-flight messages this long before kubelet's SIGKILL. */
-const SHUTDOWN_MARGIN_SECONDS = 10;
+/**
+ * Shutdown budgets (FACTS §2, §9). A pod that can land on a Spot node gets at most ~30 s: Azure sends the
+ * Preempt scheduled event ≥ 30 s before eviction and AKS drains the node on it (aks-docs node-auto-drain.md),
+ * whatever terminationGracePeriodSeconds says. Elsewhere (scale-in, autoscaler scale-down, upgrades) kubelet honours
+ * the pod's grace, and the autoscaler up to maxGracefulTerminationSec (600 s).
+ * The worker stops receiving at SIGTERM, lets in-flight work finish for KEDASCALE_GRACE_MS, then releases what is
+ * left (one abandon / update call per message) and exits; SHUTDOWN_MARGIN_SECONDS is the time kept for that release.
+ *   Spot-capable placement: terminationGracePeriodSeconds 30, worker grace 20 s, 10 s to release.
+ *   Regular nodes only:     terminationGracePeriodSeconds 60, worker grace 50 s, 10 s to release.
+ */
+export const SPOT_EVICTION_NOTICE_SECONDS = 30;
+export const REGULAR_GRACE_SECONDS = 60;
+export const SHUTDOWN_MARGIN_SECONDS = 10;
+
+export interface ShutdownBudget {
+    /** Pod terminationGracePeriodSeconds. */
+    readonly terminationGracePeriodSeconds: number;
+    /** KEDASCALE_GRACE_MS: how long in-flight work may finish before it is released. */
+    readonly workerGraceMs: number;
+    /** Whether the pod may be placed on a Spot node (and so be evicted with ~30 s notice). */
+    readonly spot: boolean;
+}
+
+/** A pod may land on Spot when it requires or prefers Spot, or tolerates it ("any") and a Spot pool exists. */
+export function mayRunOnSpot(w: Pick<WorkloadConfig, "placement">, pools: readonly Pick<PoolConfig, "priority">[]): boolean {
+    if (w.placement === "system") return false;
+    return w.placement === "spot" || pools.some((p) => p.priority === "Spot");
+}
+
+/** The budget from placement, or from an explicit terminationGracePeriodSeconds (rules/shutdown.ts refuses one Spot cannot honour). */
+export function shutdownBudget(w: Pick<WorkloadConfig, "placement" | "terminationGracePeriodSeconds">, pools: readonly Pick<PoolConfig, "priority">[]): ShutdownBudget {
+    const spot = mayRunOnSpot(w, pools);
+    const total = w.terminationGracePeriodSeconds ?? (spot ? SPOT_EVICTION_NOTICE_SECONDS : REGULAR_GRACE_SECONDS);
+    return { terminationGracePeriodSeconds: total, workerGraceMs: Math.max(1, total - SHUTDOWN_MARGIN_SECONDS) * 1000, spot };
+}
 const HEALTH_PORT = 8080;
 
 export function triggerAuthenticationName(w: WorkloadConfig): string {
@@ -73,18 +109,17 @@ const SECURE_CONTAINER = {
     capabilities: { drop: ["ALL"] },
 };
 
-function podSpec(w: WorkloadConfig, inputs: WorkloadInputs, args: string[], extra: Record<string, unknown>): Record<string, unknown> {
-    const graceMs = Math.max(1, w.terminationGracePeriodSeconds - SHUTDOWN_MARGIN_SECONDS) * 1000;
+function podSpec(w: WorkloadConfig, inputs: WorkloadInputs, args: string[], extra: Record<string, unknown>, extraEnv: Record<string, unknown>[] = []): Record<string, unknown> {
     return {
         serviceAccountName: inputs.serviceAccountName,
-        terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,
+        terminationGracePeriodSeconds: inputs.shutdown.terminationGracePeriodSeconds,
         ...placement(w),
         containers: [
             {
                 name: "worker",
                 image: inputs.image,
                 args,
-                env: [...brokerEnv(inputs), { name: "KEDASCALE_GRACE_MS", value: String(graceMs) }],
+                env: [...brokerEnv(inputs), { name: "KEDASCALE_GRACE_MS", value: String(inputs.shutdown.workerGraceMs) }, ...extraEnv],
                 resources: { requests: { ...w.resources.requests }, limits: { ...w.resources.limits } },
                 securityContext: SECURE_CONTAINER,
                 ...extra,
@@ -183,24 +218,53 @@ export function renderScaledJob(w: WorkloadConfig, inputs: WorkloadInputs): K8sO
     };
 }
 
-/** Seed 004's sender Job, secretless: runs `send` once with its own identity. */
-export function renderLoadJob(w: WorkloadConfig, inputs: WorkloadInputs): K8sObject | undefined {
+/** Name of the suspended CronJob that holds a workload's load run template. */
+export function loadTemplateName(w: Pick<WorkloadConfig, "name">): string {
+    return `${w.name}-load`;
+}
+
+/** Label the Job controller puts on a Job's pods (Kubernetes ≥ 1.27; the older `job-name` is kept alongside). */
+export const JOB_NAME_LABEL = "batch.kubernetes.io/job-name";
+
+/**
+ * Seed 004's sender, secretless, as an explicit act rather than a side effect of `pulumi up`.
+ * pulumi-kubernetes replaces a Job whenever its pod template changes (FACTS §10), so a program-owned load Job
+ * re-sent the load on every new image (in scale1000, ~1,000 messages → ~1,000 Spot nodes). This is a suspended
+ * CronJob instead: it never schedules anything; it is the template that
+ * `kubectl create job <workload>-load-<stamp> --from=cronjob/<workload>-load` copies into a one-off Job.
+ * The run id is that Job's name (downward API → env → `$(KEDASCALE_RUN_ID)` in args), so every run has its
+ * own id and `verify` of a rerun can never pass on an earlier run's results (the manifest is written once).
+ */
+export function renderLoadTemplate(w: WorkloadConfig, inputs: WorkloadInputs): K8sObject | undefined {
     if (!w.loadTest) return undefined;
     const lt = w.loadTest;
-    const args = ["send", "--count", String(lt.messages), "--concurrency", String(lt.concurrency), "--size", String(lt.size), "--run-id", `${w.name}-load`];
+    const args = ["send", "--count", String(lt.messages), "--concurrency", String(lt.concurrency), "--size", String(lt.size), "--run-id", "$(KEDASCALE_RUN_ID)"];
     if (lt.workMs !== undefined) args.push("--work-ms", String(lt.workMs));
+    const runIdEnv = { name: "KEDASCALE_RUN_ID", valueFrom: { fieldRef: { fieldPath: `metadata.labels['${JOB_NAME_LABEL}']` } } };
     return {
         apiVersion: "batch/v1",
-        kind: "Job",
-        metadata: meta(w, `${w.name}-load`),
+        kind: "CronJob",
+        metadata: meta(w, loadTemplateName(w)),
         spec: {
-            backoffLimit: 0,
-            ttlSecondsAfterFinished: 3600,
-            template: {
-                metadata: { labels: { "app.kubernetes.io/name": `${w.name}-load`, ...WORKLOAD_IDENTITY_LABEL } },
+            // Never runs by itself: only `kubectl create job --from=cronjob/...` starts a run. The schedule is
+            // required by the API and ignored while suspended.
+            suspend: true,
+            schedule: "0 0 1 1 *",
+            concurrencyPolicy: "Forbid",
+            successfulJobsHistoryLimit: 0,
+            failedJobsHistoryLimit: 1,
+            jobTemplate: {
                 spec: {
-                    restartPolicy: "Never",
-                    ...podSpec({ ...w, placement: "any" }, { ...inputs, serviceAccountName: inputs.loadServiceAccountName }, args, {}),
+                    // A retry would send the load twice.
+                    backoffLimit: 0,
+                    ttlSecondsAfterFinished: 86_400,
+                    template: {
+                        metadata: { labels: { "app.kubernetes.io/name": loadTemplateName(w), ...WORKLOAD_IDENTITY_LABEL } },
+                        spec: {
+                            restartPolicy: "Never",
+                            ...podSpec({ ...w, placement: "any" }, { ...inputs, serviceAccountName: inputs.loadServiceAccountName }, args, {}, [runIdEnv]),
+                        },
+                    },
                 },
             },
         },

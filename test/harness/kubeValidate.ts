@@ -6,6 +6,7 @@ import { ScaledJob } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJob";
 import { ScaledObject } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject";
 import { TriggerAuthentication } from "@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { CronJob } from "kubernetes-models/batch/v1/CronJob";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
@@ -16,6 +17,7 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
     TriggerAuthentication,
     Deployment,
     Job,
+    CronJob,
     ServiceAccount,
     Namespace,
 };

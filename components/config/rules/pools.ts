@@ -1,6 +1,5 @@
 /** Node pool rules (FACTS §2): AKS name format and size limits, Spot never as the system pool, tier vs size. */
 import type { PlatformConfig } from "../schema";
-import { vmSizeInfo } from "../../plan/capacity";
 import { allPools, maxClusterNodes } from "../../plan/pools";
 import { error, key, warning, type Problem } from "./problem";
 
@@ -32,27 +31,12 @@ export function poolRules(cfg: PlatformConfig): Problem[] {
                 error([poolKey(i, "maxCount")], `maxCount ${p.maxCount} exceeds AKS's ${AKS_LIMITS.nodesPerPool} nodes per pool`, `split the capacity across pools of at most ${AKS_LIMITS.nodesPerPool} nodes (more than one Spot SKU also lowers eviction risk)`),
             );
         }
-        const size = /_v(\d+)$/.exec(p.vmSize);
-        const features = /^Standard_[A-Z]+\d+(?:-\d+)?([a-z]*)/.exec(p.vmSize)?.[1] ?? "";
-        if (p.osDiskType === "Ephemeral" && vmSizeInfo(p.vmSize) && size && Number(size[1]) >= 5 && !features.includes("d")) {
-            // An ephemeral OS disk lives on the VM's cache, temp (resource) or NVMe disk (Compute API DiffDiskPlacement);
-            // v5+ sizes without "d" have no temp disk, and most have no cache either. A warning: AKS decides.
-            problems.push(
-                warning([poolKey(i, "osDiskType"), poolKey(i, "vmSize")], `${p.vmSize} likely has no local disk to hold an ephemeral OS disk, and AKS would reject the pool`, `use a size with local storage ("d" in its name, e.g. ${p.vmSize.replace(/^(Standard_[A-Z]+\d+)/, "$1d")}) or set osDiskType "Managed"`),
-            );
-        }
         if (i > 0 && p.maxCount === 0) {
             problems.push(error([poolKey(i, "maxCount")], `maxCount is 0, so pool "${p.name}" can never have a node`, `set maxCount ≥ 1 or remove the pool`));
         }
     });
-    // System pool limits (aks-docs use-system-pools.md): ≥ 4 vCPUs and 4 GB, no B-series, room for ≥ 30 pods.
+    // System pool limits (aks-docs use-system-pools.md): room for ≥ 30 pods; vCPUs, memory and B-series in vmSizes.ts.
     const system = cfg.cluster.systemPool;
-    const systemSize = vmSizeInfo(system.vmSize);
-    if (systemSize && (systemSize.vcpus < 4 || system.vmSize.startsWith("Standard_B"))) {
-        problems.push(
-            error([key("cluster", "systemPool", "vmSize")], `${system.vmSize} cannot host a system pool: AKS needs at least 4 vCPUs and 4 GB, and no B-series`, `use a size such as "Standard_D4ds_v5"`),
-        );
-    }
     if (system.maxPods !== undefined && system.maxPods < 30) {
         problems.push(error([key("cluster", "systemPool", "maxPods")], `maxPods ${system.maxPods} is below the 30 pods AKS requires of a system pool`, `set maxPods to 30 or more`));
     }

@@ -7,15 +7,19 @@ const MAX_NAME = 54;
 
 export function workloadRules(cfg: StackConfig): Problem[] {
     const problems: Problem[] = [];
-    const seen = new Set<string>();
+    const seen = new Map<string, number>();
     cfg.workloads.forEach((w, i) => {
         const k = (...path: string[]) => key("workloads", i, ...path);
         if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(w.name) || w.name.length > MAX_NAME) {
             problems.push(error([k("name")], `"${w.name}" is not a DNS-1123 name of at most ${MAX_NAME} characters`, `use lowercase letters, digits and '-', at most ${MAX_NAME} long (KEDA's HPA is keda-hpa-<name>)`));
         }
-        const id = `${w.namespace}/${w.name}`;
-        if (seen.has(id)) problems.push(error([k("name")], `two workloads are named "${id}"`, "give every workload a unique name per namespace"));
-        seen.add(id);
+        // Unique across namespaces, not per namespace: the name also makes the Azure identity (<prefix>-<stack>-<name>)
+        // and the Pulumi component (workload-<name>), which have no namespace.
+        if (seen.has(w.name)) {
+            const j = seen.get(w.name)!;
+            problems.push(error([key("workloads", j, "name"), k("name")], `two workloads are named "${w.name}" (namespaces "${cfg.workloads[j].namespace}" and "${w.namespace}"): their identities and Pulumi resources would collide`, "give every workload a unique name, whatever its namespace"));
+        }
+        seen.set(w.name, i);
         if (w.minReplicaCount > w.maxReplicaCount) {
             problems.push(error([k("minReplicaCount"), k("maxReplicaCount")], `minReplicaCount ${w.minReplicaCount} is greater than maxReplicaCount ${w.maxReplicaCount}`, "make minReplicaCount ≤ maxReplicaCount"));
         }
@@ -35,9 +39,6 @@ export function workloadRules(cfg: StackConfig): Problem[] {
                 problems.push(warning([k("job", "scalingStrategy")], `"${w.job.scalingStrategy}" with one message per Job over-creates Jobs, because both Azure scalers count in-flight messages (FACTS §9)`, `use "default" with target 1`));
             }
         }
-        if (w.placement === "spot" && !cfg.pools.some((p) => p.priority === "Spot")) {
-            problems.push(error([k("placement"), key("pools")], `placement "spot" but no pool under kedascale:pools has priority "Spot"; pods would stay Pending`, `add a Spot pool, or set placement to "any" or "system"`));
-        }
         if (cpuMillis(w.resources.limits.cpu) !== undefined && cpuMillis(w.resources.limits.cpu)! < cpuMillis(w.resources.requests.cpu)!) {
             problems.push(error([k("resources", "limits", "cpu")], `limit ${w.resources.limits.cpu} is below request ${w.resources.requests.cpu}`, "make limits ≥ requests"));
         }
@@ -56,4 +57,14 @@ function cpuMillis(q: string | undefined): number | undefined {
 function memoryBytes(q: string): number {
     const unit = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 }[q.slice(-2) as "Ki" | "Mi" | "Gi"];
     return Number(q.slice(0, -2)) * unit;
+}
+
+/** Spot placement needs a Spot pool (its own rule: it reads pools, so a broken pools section skips only this). */
+export function spotPlacementRules(cfg: StackConfig): Problem[] {
+    const hasSpot = cfg.pools.some((p) => p.priority === "Spot");
+    return cfg.workloads.flatMap((w, i) =>
+        w.placement === "spot" && !hasSpot
+            ? [error([key("workloads", i, "placement"), key("pools")], `placement "spot" but no pool under kedascale:pools has priority "Spot"; pods would stay Pending`, `add a Spot pool, or set placement to "any" or "system"`)]
+            : [],
+    );
 }

@@ -1,0 +1,168 @@
+/**
+ * Every Azure and Kubernetes name the program creates, derived from config in this one place, each with the rule
+ * its service applies. Components call the small functions below; preflight (config/rules/names.ts) and
+ * test/names.test.ts enumerate `derivedNames` for every stack and check each name and its uniqueness.
+ *
+ * Azure rules: azure-resource-manager/management/resource-name-rules.md (MicrosoftDocs/azure-docs); federated
+ * credentials 3–120 (FACTS §4); AKS dnsPrefix 1–54 (ManagedCluster.dnsPrefix). Kubernetes: DNS-1123 labels and
+ * subdomains (kubernetes.io/docs/concepts/overview/working-with-objects/names); KEDA's HPA `keda-hpa-<name>` ≤ 63.
+ */
+import type { StackConfig } from "../config/stack";
+import type { WorkloadConfig } from "../config/workloads";
+import { compactName, dashedName } from "./naming";
+
+/** A name's service rule: length bounds, allowed shape, and what a user should read in a message. */
+export interface NameRule {
+    readonly min: number;
+    readonly max: number;
+    readonly pattern: RegExp;
+    readonly describe: string;
+}
+
+const rule = (min: number, max: number, pattern: RegExp, describe: string): NameRule => ({ min, max, pattern, describe });
+
+export const NAME_RULES = {
+    resourceGroup: rule(1, 90, /^[-\w._()]*[-\w_()]$/, "1–90 letters, digits, '-', '_', '.', '()', not ending in '.'"),
+    vnet: rule(2, 64, /^[A-Za-z0-9][-\w.]*\w$/, "2–64 letters, digits, '-', '_', '.', starting alphanumeric, ending alphanumeric or '_'"),
+    subnet: rule(1, 80, /^[A-Za-z0-9]([-\w.]*\w)?$/, "1–80 letters, digits, '-', '_', '.', starting alphanumeric"),
+    managedCluster: rule(1, 63, /^[A-Za-z0-9]([-\w]*[A-Za-z0-9])?$/, "1–63 letters, digits, '-', '_', starting and ending alphanumeric"),
+    dnsPrefix: rule(1, 54, /^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$/, "1–54 letters, digits and '-', starting and ending alphanumeric"),
+    registry: rule(5, 50, /^[a-z0-9]+$/, "5–50 lowercase letters and digits (globally unique)"),
+    serviceBusNamespace: rule(6, 50, /^[A-Za-z][-A-Za-z0-9]*[A-Za-z0-9]$/, "6–50 letters, digits and '-', starting with a letter, ending alphanumeric, not ending in -sb or -mgmt (globally unique)"),
+    storageAccount: rule(3, 24, /^[a-z0-9]+$/, "3–24 lowercase letters and digits (globally unique)"),
+    queue: rule(3, 63, /^[a-z0-9](?!.*--)[-a-z0-9]*[a-z0-9]$/, "3–63 lowercase letters, digits and single '-', starting and ending alphanumeric"),
+    blobContainer: rule(3, 63, /^[a-z0-9](?!.*--)[-a-z0-9]*[a-z0-9]$/, "3–63 lowercase letters, digits and single '-'"),
+    userAssignedIdentity: rule(3, 128, /^[A-Za-z0-9][-\w]*$/, "3–128 letters, digits, '-' and '_', starting alphanumeric"),
+    federatedCredential: rule(3, 120, /^[A-Za-z0-9][-\w]*$/, "3–120 letters, digits, '-' and '_', starting alphanumeric (FACTS §4)"),
+    k8sNamespace: rule(1, 63, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a DNS-1123 label: 1–63 lowercase letters, digits and '-'"),
+    k8sObject: rule(1, 253, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a DNS-1123 subdomain: lowercase letters, digits, '-' and '.'"),
+    k8sJob: rule(1, 63, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a DNS-1123 label of at most 63 (the job-name label on its pods)"),
+    k8sCronJob: rule(1, 52, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a DNS-1123 label of at most 52 (the CronJob controller appends 11 characters to its Jobs)"),
+    scaledObject: rule(1, 54, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "at most 54 characters, DNS-1123 (KEDA's HPA is keda-hpa-<name>, ≤ 63)"),
+} as const;
+export type NameKind = keyof typeof NAME_RULES;
+
+/** Placeholder of uniqueSuffix's length (6 hex): preflight runs before the subscription id is known. */
+export const SUFFIX_PLACEHOLDER = "000000";
+
+export const baseName = (namePrefix: string, stack: string): string => dashedName(namePrefix, stack);
+export const resourceGroupName = (base: string): string => `${base}-rg`;
+export const vnetName = (base: string): string => `${base}-vnet`;
+export const NODE_SUBNET = "nodes";
+export const VIRTUAL_NODE_SUBNET = "virtual-nodes";
+export const clusterName = (base: string): string => `${base}-aks`;
+export const controlPlaneIdentityName = (cluster: string): string => `${cluster}-control-plane`;
+export const registryName = (namePrefix: string, suffix: string): string => compactName([namePrefix, "acr", suffix], 50);
+export const serviceBusNamespaceName = (namePrefix: string, stack: string, suffix: string): string => dashedName(namePrefix, stack, suffix);
+export const queueAccountName = (namePrefix: string, suffix: string): string => compactName([namePrefix, "q", suffix], 24);
+export const resultsAccountName = (namePrefix: string, suffix: string): string => compactName([namePrefix, "res", suffix], 24);
+export const poisonQueueName = (queue: string): string => `${queue}-poison`;
+export const kedaIdentityName = (base: string): string => `${base}-keda`;
+export const workloadIdentityName = (base: string, workload: string): string => `${base}-${workload}`;
+export const loadIdentityName = (base: string, workload: string): string => `${base}-${workload}-load`;
+export const loadServiceAccountName = (workload: string): string => `${workload}-load`;
+export const loadJobName = (workload: string): string => `${workload}-load`;
+export const triggerAuthenticationName = (workload: string): string => `${workload}-azure-workload`;
+/**
+ * A federated credential's name: `<namespace>-<serviceAccount>`. The ServiceAccount name alone can be one or two
+ * characters, which Entra refuses (3–120); namespace + '-' + name is at least 3 and says what it trusts.
+ */
+export const federatedCredentialName = (namespace: string, serviceAccount: string): string => `${namespace}-${serviceAccount}`;
+export const workloadPulumiName = (workload: string): string => `workload-${workload}`;
+export const namespacePulumiName = (namespace: string): string => `namespace-${namespace}`;
+
+/** One derived name: what it is, where it comes from in config, and the rule it must meet. */
+export interface DerivedName {
+    readonly kind: NameKind;
+    readonly name: string;
+    /** What the name is, for messages ("identity of workload worker"). */
+    readonly what: string;
+    /** Config keys it is derived from. */
+    readonly keys: readonly string[];
+    /** Names must be unique within (kind, scope); "" = shared on purpose, not checked for uniqueness. */
+    readonly scope: string;
+}
+
+const k = (...path: (string | number)[]) => "kedascale:" + path.map((p, i) => (typeof p === "number" ? `[${p}]` : (i > 0 ? "." : "") + p)).join("");
+
+function workloadNames(base: string, w: WorkloadConfig, i: number): DerivedName[] {
+    const nameKey = k("workloads", i, "name");
+    const nsKey = k("workloads", i, "namespace");
+    const keys = [nameKey];
+    const inNs = `namespace ${w.namespace}`;
+    const names: DerivedName[] = [
+        // Workloads share namespaces: checked for its rule, not for uniqueness.
+        { kind: "k8sNamespace", name: w.namespace, what: `namespace of workload ${w.name}`, keys: [nsKey], scope: "" },
+        { kind: "userAssignedIdentity", name: workloadIdentityName(base, w.name), what: `identity of workload ${w.name}`, keys: [k("namePrefix"), nameKey], scope: "resource group" },
+        { kind: "federatedCredential", name: federatedCredentialName(w.namespace, w.name), what: `federated credential of workload ${w.name}`, keys: [nsKey, nameKey], scope: `identity ${workloadIdentityName(base, w.name)}` },
+        { kind: "k8sObject", name: w.name, what: `ServiceAccount of workload ${w.name}`, keys, scope: `ServiceAccount in ${inNs}` },
+        { kind: "k8sObject", name: triggerAuthenticationName(w.name), what: `TriggerAuthentication of workload ${w.name}`, keys, scope: `TriggerAuthentication in ${inNs}` },
+        ...(w.kind === "deployment"
+            ? [
+                  { kind: "k8sObject", name: w.name, what: `Deployment of workload ${w.name}`, keys, scope: `Deployment in ${inNs}` } as const,
+                  { kind: "scaledObject", name: w.name, what: `ScaledObject of workload ${w.name}`, keys, scope: `ScaledObject in ${inNs}` } as const,
+              ]
+            : [{ kind: "k8sObject", name: w.name, what: `ScaledJob of workload ${w.name}`, keys, scope: `ScaledJob in ${inNs}` } as const]),
+        { kind: "k8sObject", name: workloadPulumiName(w.name), what: `Pulumi name of workload ${w.name}`, keys, scope: "Pulumi component" },
+    ];
+    if (w.loadTest) {
+        const lt = [nameKey, k("workloads", i, "loadTest")];
+        names.push(
+            { kind: "userAssignedIdentity", name: loadIdentityName(base, w.name), what: `load-sender identity of workload ${w.name}`, keys: [k("namePrefix"), ...lt], scope: "resource group" },
+            { kind: "federatedCredential", name: federatedCredentialName(w.namespace, loadServiceAccountName(w.name)), what: `federated credential of workload ${w.name}'s load sender`, keys: [nsKey, ...lt], scope: `identity ${loadIdentityName(base, w.name)}` },
+            { kind: "k8sObject", name: loadServiceAccountName(w.name), what: `load-sender ServiceAccount of workload ${w.name}`, keys: lt, scope: `ServiceAccount in ${inNs}` },
+            { kind: "k8sCronJob", name: loadJobName(w.name), what: `load-run template (CronJob) of workload ${w.name}`, keys: lt, scope: `CronJob in ${inNs}` },
+        );
+    }
+    return names;
+}
+
+/**
+ * Every name the stack would create. `stack` is the Pulumi stack name; `suffix` the 6-hex uniqueSuffix (a
+ * placeholder of the same length before the subscription is known: only lengths and charsets depend on it).
+ */
+export function derivedNames(cfg: Pick<StackConfig, "namePrefix" | "messaging" | "keda" | "workloads" | "cluster">, stack: string, suffix = SUFFIX_PLACEHOLDER): DerivedName[] {
+    const base = baseName(cfg.namePrefix, stack);
+    const prefixKeys = [k("namePrefix")];
+    const rg = "resource group";
+    const cluster = clusterName(base);
+    const names: DerivedName[] = [
+        { kind: "resourceGroup", name: resourceGroupName(base), what: "resource group", keys: prefixKeys, scope: "subscription" },
+        { kind: "vnet", name: vnetName(base), what: "virtual network", keys: prefixKeys, scope: rg },
+        { kind: "subnet", name: NODE_SUBNET, what: "node subnet", keys: [], scope: "vnet" },
+        { kind: "managedCluster", name: cluster, what: "AKS cluster", keys: prefixKeys, scope: rg },
+        { kind: "dnsPrefix", name: cluster, what: "AKS DNS prefix", keys: prefixKeys, scope: rg },
+        { kind: "userAssignedIdentity", name: controlPlaneIdentityName(cluster), what: "AKS control-plane identity", keys: prefixKeys, scope: rg },
+        { kind: "registry", name: registryName(cfg.namePrefix, suffix), what: "container registry", keys: prefixKeys, scope: "Azure (global)" },
+        { kind: "storageAccount", name: resultsAccountName(cfg.namePrefix, suffix), what: "results storage account", keys: prefixKeys, scope: "Azure (global)" },
+        { kind: "blobContainer", name: cfg.messaging.results.containerName, what: "results container", keys: [k("messaging", "results", "containerName")], scope: "results account" },
+        { kind: "userAssignedIdentity", name: kedaIdentityName(base), what: "KEDA's identity", keys: prefixKeys, scope: rg },
+        { kind: "federatedCredential", name: federatedCredentialName(cfg.keda.namespace, "keda-operator"), what: "KEDA's federated credential", keys: [k("keda", "namespace")], scope: `identity ${kedaIdentityName(base)}` },
+        { kind: "k8sNamespace", name: cfg.keda.namespace, what: "KEDA's namespace", keys: [k("keda", "namespace")], scope: "KEDA" },
+    ];
+    if (cfg.cluster.virtualNodes) names.push({ kind: "subnet", name: VIRTUAL_NODE_SUBNET, what: "virtual-node subnet", keys: [], scope: "vnet" });
+    const queueKey = [k("messaging", "queueName")];
+    if (cfg.messaging.broker === "serviceBus") {
+        names.push(
+            { kind: "serviceBusNamespace", name: serviceBusNamespaceName(cfg.namePrefix, stack, suffix), what: "Service Bus namespace", keys: prefixKeys, scope: "Azure (global)" },
+            { kind: "queue", name: cfg.messaging.queueName, what: "Service Bus queue", keys: queueKey, scope: "Service Bus namespace" },
+        );
+    } else {
+        names.push(
+            { kind: "storageAccount", name: queueAccountName(cfg.namePrefix, suffix), what: "queue storage account", keys: prefixKeys, scope: "Azure (global)" },
+            { kind: "queue", name: cfg.messaging.queueName, what: "storage queue", keys: queueKey, scope: "queue account" },
+            { kind: "queue", name: poisonQueueName(cfg.messaging.queueName), what: "poison queue", keys: queueKey, scope: "queue account" },
+        );
+    }
+    cfg.workloads.forEach((w, i) => names.push(...workloadNames(base, w, i)));
+    return names;
+}
+
+/** Where a name breaks its rule, in words; undefined when it is fine. */
+export function nameViolation(n: Pick<DerivedName, "kind" | "name">): string | undefined {
+    const r = NAME_RULES[n.kind];
+    if (n.name.length < r.min || n.name.length > r.max) return `is ${n.name.length} characters, outside ${r.min}–${r.max}`;
+    if (!r.pattern.test(n.name)) return `has characters or a shape the service refuses`;
+    if (n.kind === "serviceBusNamespace" && /-(sb|mgmt)$/.test(n.name)) return `ends in -sb or -mgmt, which Service Bus refuses`;
+    return undefined;
+}
