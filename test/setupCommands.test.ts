@@ -55,9 +55,9 @@ describe("set-up from a fresh clone", () => {
         expect(refusing).toEqual([]);
     });
 
-    it("every dependency is pinned to an exact version", () => {
-        const consumer = JSON.parse(read("consumer/package.json"));
-        const ranges = [pkg, consumer].flatMap((p) =>
+    it("every dependency of the root and of each workspace is pinned to an exact version", () => {
+        const workspaces = (pkg.workspaces as string[]).map((w) => JSON.parse(read(`${w}/package.json`)));
+        const ranges = [pkg, ...workspaces].flatMap((p) =>
             Object.entries({ ...p.dependencies, ...p.devDependencies } as Record<string, string>)
                 .filter(([, v]) => !semver.valid(v))
                 .map(([n, v]) => `${p.name}: ${n}@${v}`),

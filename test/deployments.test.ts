@@ -1,0 +1,164 @@
+/**
+ * deployments/ under Pulumi mocks with its real stack file (deployments/Pulumi.kedascale.yaml): per kedascale stack,
+ * the Deployments settings Pulumi Cloud receives and the Azure identity its OIDC token is exchanged for.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { DEPLOYMENTS_DIR, ORGANIZATION_OF_THIS_STACK, resolve, runDeployments, type DeploymentsRun } from "../deployments/test/harness";
+import { ROLES } from "../components/roles";
+import { MOCK_SUBSCRIPTION, MOCK_TENANT } from "./harness/mockState";
+import { stackNames } from "./harness/stackConfig";
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+
+const FIC = "azure-native:managedidentity:FederatedIdentityCredential";
+const UAI = "azure-native:managedidentity:UserAssignedIdentity";
+const RA = "azure-native:authorization:RoleAssignment";
+const SETTINGS = "pulumiservice:index:DeploymentSettings";
+const CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+const RBAC_ADMIN = "f58310d9-a9f6-439a-9e8d-f62e7b41a168";
+
+let run: DeploymentsRun;
+beforeAll(async () => {
+    run = await runDeployments();
+    if (run.error) throw run.error;
+});
+
+const settingsOf = (stack: string) => run.ofType(SETTINGS).find((r) => r.inputs.stack === stack)!;
+const ficsOf = (component: string) => run.ofType(FIC).filter((r) => r.parentName === component);
+
+describe("Deployments settings per stack (deployments/Pulumi.kedascale.yaml)", () => {
+    it("covers every kedascale stack file in the repository", () => {
+        expect(run.ofType(SETTINGS).map((r) => r.inputs.stack).sort()).toEqual(stackNames());
+    });
+
+    it("dev: git source on main, the vcs block (not the deprecated github block) with a paths filter, deploy on push, preview PRs, npm ci first", () => {
+        const s = settingsOf("dev").inputs;
+        expect(s).toMatchObject({ organization: "contoso", project: "kedascale", stack: "dev" });
+        expect(s.sourceContext).toEqual({ git: { branch: "main", repoDir: "." } });
+        expect(s.github).toBeUndefined();
+        expect(s.vcs).toEqual({
+            provider: "github",
+            repository: "contoso/kedascale",
+            paths: ["index.ts", "components/**", "consumer/**", "Pulumi.yaml", "Pulumi.dev.yaml", "package.json", "package-lock.json"],
+            deployCommits: true,
+            previewPullRequests: true,
+            pullRequestTemplate: false,
+        });
+        expect(s.operationContext.preRunCommands).toEqual(["npm ci --no-audit --no-fund"]);
+    });
+
+    it("scale1000 previews pull requests but does not deploy on push (its stack entry says so)", () => {
+        expect(settingsOf("scale1000").inputs.vcs).toMatchObject({ deployCommits: false, previewPullRequests: true, paths: expect.arrayContaining(["Pulumi.scale1000.yaml"]) });
+    });
+
+    it("hands Deployments the stack's own identity by OIDC: client id, tenant, subscription, and no secret anywhere", async () => {
+        for (const stack of ["dev", "scale1000"]) {
+            const identity = run.ofType(UAI).find((r) => r.parentName === `stack-${stack}`)!;
+            const clientId = await resolve(run.outputs.stacks[stack].deployerClientId);
+            expect(settingsOf(stack).inputs.operationContext.oidc).toEqual({ azure: { clientId, tenantId: MOCK_TENANT, subscriptionId: MOCK_SUBSCRIPTION } });
+            expect(identity.inputs.resourceName).toBe(`kedascale-deploy-${stack}`);
+        }
+        const everything = JSON.stringify(run.resources.map((r) => r.inputs));
+        expect(everything).not.toMatch(/secret|password|clientSecret|personalAccessToken|sshPrivateKey/i);
+    });
+});
+
+describe("the Azure side of OIDC", () => {
+    it("one federated credential per Deployments operation, with Pulumi's issuer, the org as audience and the exact subject", () => {
+        const fics = ficsOf("stack-dev");
+        expect(fics.map((f) => f.inputs.subject)).toEqual(
+            ["preview", "update", "refresh", "destroy"].map((op) => `pulumi:deploy:org:contoso:project:kedascale:stack:dev:operation:${op}:scope:write`),
+        );
+        for (const f of fics) {
+            expect(f.inputs).toMatchObject({ issuer: "https://api.pulumi.com/oidc", audiences: ["contoso"], resourceName: "kedascale-deploy-dev" });
+            expect(f.inputs.federatedIdentityCredentialResourceName).toMatch(/^[A-Za-z0-9][-\w]{2,119}$/);
+        }
+    });
+
+    it("creates each identity's federated credentials one after another (concurrent writes on one identity fail, FACTS §4) and at most 20", () => {
+        for (const component of ["stack-dev", "stack-scale1000", "ci"]) {
+            const fics = ficsOf(component);
+            expect(fics.length).toBeGreaterThan(0);
+            expect(fics.length).toBeLessThanOrEqual(20);
+            fics.forEach((f, i) => expect(f.dependsOn).toEqual(i === 0 ? [] : [fics[i - 1].name]));
+        }
+    });
+
+    it("grants the deployer Contributor and a role-delegation limited by ABAC to exactly the roles kedascale assigns, on the configured scope", () => {
+        const scopes = { dev: `/subscriptions/${MOCK_SUBSCRIPTION}`, scale1000: `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/kedascale-scale1000-rg` };
+        for (const [stack, scope] of Object.entries(scopes)) {
+            const roles = run.ofType(RA).filter((r) => r.parentName === `stack-${stack}`);
+            expect(roles.map((r) => r.inputs.roleDefinitionId.split("/").pop()).sort()).toEqual([CONTRIBUTOR, RBAC_ADMIN].sort());
+            for (const r of roles) expect(r.inputs).toMatchObject({ scope, principalType: "ServicePrincipal", roleAssignmentName: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+            const delegation = roles.find((r) => r.inputs.roleDefinitionId.endsWith(RBAC_ADMIN))!;
+            expect(delegation.inputs.conditionVersion).toBe("2.0");
+            const guids = (delegation.inputs.condition as string).match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g)!;
+            expect(new Set(guids)).toEqual(new Set(Object.values(ROLES)));
+            expect(delegation.inputs.condition).toMatch(/roleAssignments\/write[\s\S]*PrincipalType\] ForAnyOfAnyValues:StringEqualsIgnoreCase \{'ServicePrincipal'\}/);
+            expect(delegation.inputs.condition).toMatch(/roleAssignments\/delete/);
+            // Never Owner or User Access Administrator (unrestricted role assignment).
+            expect(roles.some((r) => /8e3af657-a8ff-443c-a75c-2fe8c4bcb635|18d7d88d-d35e-4fb5-a5c3-7773c20a72d9/.test(r.inputs.roleDefinitionId))).toBe(false);
+        }
+    });
+
+    it("the delegation covers every role the main program actually assigns in every stack", async () => {
+        const { runProgram } = await import("./harness/runProgram");
+        const delegated = new Set(Object.values(ROLES));
+        for (const stack of stackNames()) {
+            const main = await runProgram(stack);
+            for (const ra of main.ofType(RA)) expect(delegated.has(ra.inputs.roleDefinitionId.split("/").pop())).toBe(true);
+        }
+    });
+
+    it("resource-group scope: creates the main program's group (same name and region) for the deployer, kept on delete, and prints the adoption command", async () => {
+        const group = run.resources.find((r) => r.type === "azure-native:resources:ResourceGroup" && r.parentName === "stack-scale1000")!;
+        const stackFile = parse(readFileSync(join(DEPLOYMENTS_DIR, "..", "Pulumi.scale1000.yaml"), "utf8")).config;
+        const project = parse(readFileSync(join(DEPLOYMENTS_DIR, "..", "Pulumi.yaml"), "utf8")).config;
+        expect(group.inputs).toEqual({ resourceGroupName: "kedascale-scale1000-rg", location: stackFile["kedascale:location"] ?? project["kedascale:location"].default });
+        expect(await resolve(run.outputs.stacks.scale1000.adoptResourceGroup)).toBe(
+            `pulumi import --stack scale1000 --yes azure-native:resources:ResourceGroup group /subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/kedascale-scale1000-rg`,
+        );
+        expect(run.outputs.stacks.dev.adoptResourceGroup).toBeUndefined();
+    });
+
+    it("the resource group name is the one the main program creates (its own names.ts)", async () => {
+        const { runProgram } = await import("./harness/runProgram");
+        const main = await runProgram("scale1000");
+        expect(main.one("azure-native:resources:ResourceGroup").inputs.resourceGroupName).toBe("kedascale-scale1000-rg");
+    });
+});
+
+describe("the CI preview identity (GitHub Actions, azure/login over OIDC)", () => {
+    it("trusts only this repository's pull requests and pushes to the deployed branches", () => {
+        const fics = ficsOf("ci");
+        expect(fics.map((f) => f.inputs.subject)).toEqual(["repo:contoso/kedascale:pull_request", "repo:contoso/kedascale:ref:refs/heads/main"]);
+        for (const f of fics) expect(f.inputs).toMatchObject({ issuer: "https://token.actions.githubusercontent.com", audiences: ["api://AzureADTokenExchange"] });
+    });
+
+    it("is read-only (Reader + AKS cluster user) on each distinct scope", () => {
+        const roles = run.ofType(RA).filter((r) => r.parentName === "ci");
+        const byScope = new Map<string, string[]>();
+        for (const r of roles) byScope.set(r.inputs.scope, [...(byScope.get(r.inputs.scope) ?? []), r.inputs.roleDefinitionId.split("/").pop()]);
+        expect([...byScope.keys()].sort()).toEqual([`/subscriptions/${MOCK_SUBSCRIPTION}`, `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/kedascale-scale1000-rg`]);
+        for (const guids of byScope.values()) expect(guids.sort()).toEqual(["4abbcc35-e782-43d8-92c5-2d3f1bd2253f", "acdd72a7-3385-48ef-bd42-f606fba81ae7"]);
+        const rgRoles = roles.filter((r) => r.inputs.scope.includes("resourceGroups"));
+        for (const r of rgRoles) expect(r.dependsOn).toEqual(["stack-scale1000-group"]);
+    });
+
+    it("exports the ids the workflow needs as repository variables", async () => {
+        const ci = run.outputs.ciPreview;
+        expect(await resolve(ci.tenantId)).toBe(MOCK_TENANT);
+        expect(await resolve(ci.subscriptionId)).toBe(MOCK_SUBSCRIPTION);
+        expect(await resolve(ci.clientId)).toMatch(/^[0-9a-f-]{36}$/);
+    });
+});
+
+describe("defaults", () => {
+    it("the organization defaults to the one owning this deployments stack", async () => {
+        const r = await runDeployments("kedascale", { organization: undefined });
+        expect(r.error).toBeUndefined();
+        expect(r.ofType(SETTINGS).every((s) => s.inputs.organization === ORGANIZATION_OF_THIS_STACK)).toBe(true);
+        expect(r.ofType(FIC).filter((f) => f.parentName === "stack-dev").every((f) => f.inputs.audiences[0] === ORGANIZATION_OF_THIS_STACK)).toBe(true);
+    });
+});
