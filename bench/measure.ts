@@ -46,20 +46,23 @@ async function fill(client: QueueClient, count: number, workMs?: number): Promis
     );
 }
 
-/** Spawn → the first line matching `until` on stdout (or exit), in ms. */
+/** Spawn → the first line matching `until` on stdout or stderr (or exit), in ms. */
 function timeSpawn(args: string[], env: Record<string, string>, until?: RegExp): Promise<number> {
     return new Promise((resolve, reject) => {
         const t0 = performance.now();
-        const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+        // The CLI logs on stderr (its summaries go to stdout): watch both.
+        const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
         let out = "";
         let done = false;
-        proc.stdout.on("data", (c: Buffer) => {
+        const onData = (c: Buffer) => {
             out += c.toString();
             if (!done && until?.test(out)) {
                 done = true;
                 resolve(performance.now() - t0);
             }
-        });
+        };
+        proc.stdout.on("data", onData);
+        proc.stderr.on("data", onData);
         proc.once("error", reject);
         proc.once("exit", (code) => {
             if (done) return;

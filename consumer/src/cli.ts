@@ -1,140 +1,246 @@
 #!/usr/bin/env node
-/** kedascale-worker: `work` (queue worker), `send` (load generator), `verify` (results reconciliation). */
+/**
+ * kedascale-worker: `work` (queue worker), `send` (load generator), `verify` (results reconciliation).
+ *
+ * Streams: logs and errors are JSON lines on stderr; the one JSON summary of `send`, `verify` and `work` is the last
+ * line on stdout. `send` logs its run id first (stderr) and the matching verify command last (stderr).
+ * Exit codes: 0 done; 1 failed (the error line says what and how to fix it); 130 `send` stopped by Ctrl-C.
+ */
 import { randomBytes } from "node:crypto";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { basename, relative } from "node:path";
+import { Command } from "commander";
+import { version } from "../package.json";
 import { connectBroker, connectResults, type ConnectionOptions } from "./connect";
+import { CliError, errorFields, explain } from "./errors";
 import { noopHandler, resultWritingHandler } from "./handler";
 import { startHealthServer } from "./health";
-import { errorText, log, setQuiet } from "./log";
-import { sendLoad, writeManifest } from "./send";
-import { verifyRun } from "./verify";
+import { log, setQuiet } from "./log";
+import { FLAGS, addFlags, flagName, helpTable, keyOf, resolveFlags, type CommandName, type ResolvedFlags } from "./options";
+import { approximateDepth, preflight, type Need } from "./preflight";
+import { startProgress } from "./progress";
+import { SendFailed, finishManifest, sendLoad, writeManifest, type SendSummary } from "./send";
+import { ManifestMissing, verifyRun } from "./verify";
 import { Worker } from "./worker";
 
-const int = (min: number) => (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`must be an integer ≥ ${min}`);
-    return n;
-};
-
-/** Connection flags every subcommand shares; each also reads a KEDASCALE_* variable (how the pod sets them). */
-function withConnection(cmd: Command): Command {
-    return cmd
-        .addOption(new Option("--broker <kind>", "queue service").choices(["storageQueue", "serviceBus"]).default("storageQueue").env("KEDASCALE_BROKER"))
-        .addOption(new Option("--queue <name>", "queue name").default("jobs").env("KEDASCALE_QUEUE"))
-        .addOption(new Option("--connection-string <s>", "broker connection string (local/Azurite/virtual nodes only; default: Entra identity)").env("KEDASCALE_CONNECTION_STRING"))
-        .addOption(new Option("--storage-account <name>", "storage account of the queue (identity auth)").env("KEDASCALE_STORAGE_ACCOUNT"))
-        .addOption(new Option("--servicebus-namespace <name>", "Service Bus namespace, short or FQDN (identity auth)").env("KEDASCALE_SERVICEBUS_NAMESPACE"))
-        .addOption(new Option("--results-connection-string <s>", "results storage connection string (local only)").env("KEDASCALE_RESULTS_CONNECTION_STRING"))
-        .addOption(new Option("--results-account <name>", "storage account of the results container (identity auth)").env("KEDASCALE_RESULTS_ACCOUNT"))
-        .addOption(new Option("--results-container <name>", "results blob container").default("results").env("KEDASCALE_RESULTS_CONTAINER"))
-        .addOption(new Option("--lock-duration-ms <ms>", "Service Bus queue lockDuration").argParser(int(1000)).default(60_000).env("KEDASCALE_LOCK_DURATION_MS"))
-        .addOption(new Option("--visibility-timeout <s>", "Storage invisibility window per receive/renewal, seconds").argParser(int(1)).default(30).env("KEDASCALE_VISIBILITY_TIMEOUT"))
-        .addOption(new Option("--max-delivery-count <n>", "deliveries before dead-lettering (match the queue's)").argParser(int(1)).default(5).env("KEDASCALE_MAX_DELIVERY_COUNT"));
+/** Flags merged with their KEDASCALE_* variables; every problem reported at once, as a usage error. */
+function flags(cmd: Command, command: CommandName): ResolvedFlags {
+    const r = resolveFlags(cmd, command);
+    if ("errors" in r) return cmd.error(r.errors.join("; "));
+    const f = r.values;
+    const problems: string[] = [];
+    // A setting that would have no effect is an error, not a silent surprise.
+    if (f.broker === "serviceBus" && f.storageAccount) problems.push("--storage-account (KEDASCALE_STORAGE_ACCOUNT) has no effect with --broker serviceBus: use --servicebus-namespace, and --results-account for results");
+    if (f.broker === "storageQueue" && f.servicebusNamespace) problems.push("--servicebus-namespace (KEDASCALE_SERVICEBUS_NAMESPACE) has no effect with --broker storageQueue: set --broker serviceBus, or drop it");
+    if (!f.connectionString && !(f.broker === "serviceBus" ? f.servicebusNamespace : f.storageAccount)) {
+        problems.push(
+            f.broker === "serviceBus"
+                ? "no Service Bus to connect to: set --servicebus-namespace (KEDASCALE_SERVICEBUS_NAMESPACE) to use your Entra identity, or --connection-string (KEDASCALE_CONNECTION_STRING)"
+                : "no storage account to connect to: set --storage-account (KEDASCALE_STORAGE_ACCOUNT) to use your Entra identity, or --connection-string (KEDASCALE_CONNECTION_STRING); for a local Azurite run `npm run demo`",
+        );
+    }
+    if (problems.length) cmd.error(problems.join("; "));
+    return r;
 }
 
-/** Commander's parsed flags → the typed options connect.ts takes. */
-function connection(o: Record<string, any>): ConnectionOptions {
+/** Parsed flags → the typed options connect.ts takes. */
+function connection(f: Record<string, any>): ConnectionOptions {
     return {
-        broker: o.broker,
-        queue: o.queue,
-        connectionString: o.connectionString,
-        storageAccount: o.storageAccount,
-        serviceBusNamespace: o.servicebusNamespace,
-        resultsConnectionString: o.resultsConnectionString,
-        resultsAccount: o.resultsAccount,
-        resultsContainer: o.resultsContainer,
-        lockDurationMs: o.lockDurationMs,
-        visibilityTimeoutSeconds: o.visibilityTimeout,
-        maxDeliveryCount: o.maxDeliveryCount,
+        broker: f.broker,
+        queue: f.queue,
+        connectionString: f.connectionString,
+        storageAccount: f.storageAccount,
+        serviceBusNamespace: f.servicebusNamespace,
+        resultsConnectionString: f.resultsConnectionString,
+        resultsAccount: f.resultsAccount,
+        resultsContainer: f.resultsContainer,
+        lockDurationMs: f.lockDurationMs,
+        visibilityTimeoutSeconds: f.visibilityTimeout,
+        maxDeliveryCount: f.maxDeliveryCount,
     };
 }
 
-const program = new Command("kedascale-worker").description("kedascale queue worker, load generator and verifier").showHelpAfterError();
+/** Results are needed but nowhere to be found: name the flags (Service Bus has no storage account to fall back on). */
+function requireResults(cmd: Command, o: ConnectionOptions, why: string): void {
+    const where = o.resultsConnectionString ?? o.resultsAccount ?? (o.broker === "storageQueue" ? (o.connectionString ?? o.storageAccount) : undefined);
+    if (!where) cmd.error(`${why} needs the results container's storage account: set --results-account (KEDASCALE_RESULTS_ACCOUNT) or --results-connection-string (KEDASCALE_RESULTS_CONNECTION_STRING)`);
+}
 
-withConnection(program.command("work").description("receive and process messages"))
-    .option("--once", "process one message, then exit 0 (ScaledJob: one Job per message)")
-    .option("--drain", "process until the queue is empty, then exit 0")
-    .addOption(new Option("--inflight <n>", "messages processed at once").argParser(int(1)).default(8).env("KEDASCALE_INFLIGHT"))
-    .addOption(new Option("--batch <n>", "messages per receive").argParser(int(1)).default(32).env("KEDASCALE_BATCH"))
-    .addOption(new Option("--wait-ms <ms>", "receive wait; in --once/--drain the wait on an empty queue").argParser(int(0)).default(5_000).env("KEDASCALE_WAIT_MS"))
-    .addOption(new Option("--grace-ms <ms>", "on SIGTERM, time in-flight work may finish before release").argParser(int(0)).default(20_000).env("KEDASCALE_GRACE_MS"))
-    .addOption(new Option("--max-body-bytes <n>", "larger bodies are dead-lettered as Oversize").argParser(int(1)).default(256 * 1024).env("KEDASCALE_MAX_BODY_BYTES"))
-    .addOption(new Option("--max-work-ms <ms>", "cap on a message's simulated workMs").argParser(int(0)).default(300_000).env("KEDASCALE_MAX_WORK_MS"))
-    .addOption(new Option("--max-renew-ms <ms>", "stop renewing a message's lock after this long").argParser(int(1000)).default(600_000).env("KEDASCALE_MAX_RENEW_MS"))
-    .addOption(new Option("--handler <name>", "what to do per message").choices(["results", "noop"]).default("results").env("KEDASCALE_HANDLER"))
-    .addOption(new Option("--health-port <port>", "port for /healthz and /stats; 0 = off").argParser(int(0)).default(0).env("KEDASCALE_HEALTH_PORT"))
-    .option("--quiet", "log warnings and errors only")
-    .action(async (o) => {
-        if (o.once && o.drain) throw new InvalidArgumentError("--once and --drain exclude each other");
-        setQuiet(Boolean(o.quiet));
-        const broker = await connectBroker(connection(o));
-        const handler = o.handler === "noop" ? noopHandler : resultWritingHandler(await connectResults(connection(o)), { maxWorkMs: o.maxWorkMs });
-        const worker = new Worker({
-            broker,
-            handler,
-            mode: o.once ? "once" : o.drain ? "drain" : "continuous",
-            inflight: o.once ? 1 : o.inflight,
-            batchSize: o.batch,
-            receiveWaitMs: o.waitMs,
-            maxBodyBytes: o.maxBodyBytes,
-            maxRenewMs: o.maxRenewMs,
-            graceMs: o.graceMs,
+const note = (msg: string, fields: Record<string, unknown>) => log.info(msg, fields);
+
+/** How this program was started, for commands we print back: `node consumer/dist/worker.cjs` or the bin name. */
+function self(): string {
+    const script = process.argv[1] ?? "";
+    if (/\.c?[jt]s$/.test(basename(script))) return `node ${shellQuote(relative(process.cwd(), script) || script)}`;
+    return "kedascale-worker";
+}
+
+function shellQuote(s: string): string {
+    return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The verify command matching a send: the results flags that were given on the command line (variables carry over
+ * by themselves); a secret is shown as a placeholder, never echoed.
+ */
+export function verifyCommand(f: ResolvedFlags, runId: string): string {
+    const parts = [self(), "verify", "--run-id", shellQuote(runId)];
+    for (const spec of FLAGS.filter((s) => s.commands.includes("verify") && ["--broker", "--connection-string", "--storage-account", "--results-connection-string", "--results-account", "--results-container"].includes(flagName(s)))) {
+        const key = keyOf(spec);
+        if (f.sources[key] !== "flag") continue;
+        parts.push(flagName(spec), spec.secret ? `'<${flagName(spec).slice(2)}>'` : shellQuote(String(f.values[key])));
+    }
+    return parts.join(" ");
+}
+
+const program = new Command("kedascale-worker")
+    .description("kedascale queue worker, load generator and verifier")
+    .version(version, "-V, --version", "print the version")
+    .configureOutput({
+        // Usage errors as the same JSON lines as every other error, on stderr; commander's own text is kept as the message.
+        outputError: (text, write) => write(JSON.stringify({ ts: new Date().toISOString(), level: "error", msg: text.replace(/^error: /, "").trim(), fix: "run with --help: every flag and its KEDASCALE_* variable are listed" }) + "\n"),
+    })
+    .addHelpText("after", "\n" + helpTable());
+
+addFlags(program.command("work").description("receive and process messages"), "work").action(async (_o, cmd: Command) => {
+    const r = flags(cmd, "work");
+    const f = r.values;
+    if (f.once && f.drain) cmd.error("--once and --drain exclude each other: --once takes one message (one Job per message), --drain empties the queue");
+    setQuiet(Boolean(f.quiet));
+    const conn = connection(f);
+    if (f.handler === "results") requireResults(cmd, conn, "--handler results");
+    const needs: Need[] = ["receive", "park", ...(f.handler === "results" ? (["writeResults"] as const) : [])];
+    await preflight(conn, needs, note);
+    const broker = await connectBroker(conn);
+    const handler = f.handler === "noop" ? noopHandler : resultWritingHandler(await connectResults(conn), { maxWorkMs: f.maxWorkMs });
+    const mode = f.once ? "once" : f.drain ? "drain" : "continuous";
+    const worker = new Worker({
+        broker,
+        handler,
+        mode,
+        inflight: f.once ? 1 : f.inflight,
+        batchSize: f.batch,
+        receiveWaitMs: f.waitMs,
+        maxBodyBytes: f.maxBodyBytes,
+        maxRenewMs: f.maxRenewMs,
+        graceMs: f.graceMs,
+        callTimeoutMs: f.callTimeoutMs,
+        releaseBackoffMs: f.releaseBackoffMs,
+        releaseBackoffMaxMs: f.releaseBackoffMaxMs,
+        receiveRetryBudgetMs: f.receiveRetryBudgetMs,
+    });
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+        process.once(signal, () => {
+            log.info("shutdown requested", { signal, inFlight: worker.inFlight });
+            worker.stop();
         });
-        for (const signal of ["SIGTERM", "SIGINT"] as const) {
-            process.once(signal, () => {
-                log.info("shutdown requested", { signal, inFlight: worker.inFlight });
-                worker.stop();
-            });
-        }
-        const health = o.healthPort ? await startHealthServer(worker, o.healthPort) : undefined;
-        log.info("worker started", { broker: broker.kind, queue: o.queue, mode: o.once ? "once" : o.drain ? "drain" : "continuous", inflight: o.inflight });
+    }
+    const health = f.healthPort ? await startHealthServer(worker, f.healthPort) : undefined;
+    log.info("worker started", { broker: broker.kind, queue: f.queue, mode, inflight: f.once ? 1 : f.inflight });
+    // A long drain on a terminal shows how far it is (a Storage queue's depth is the total; Service Bus has none).
+    const bar = mode === "drain" ? await startProgress("draining |{bar}| {value}/{total} done, {parked} parked, {rate} msg/s", (await approximateDepth(conn)) ?? 0) : undefined;
+    const showProgress = () => bar?.update(worker.stats.completed + worker.stats.deadLettered, { parked: worker.stats.deadLettered });
+    const tick = bar ? setInterval(showProgress, 200) : undefined;
+    try {
         const stats = await worker.run();
+        log.info("worker stopped", { ...stats });
+        process.stdout.write(JSON.stringify({ queue: f.queue, mode, ...stats }) + "\n");
+    } finally {
+        clearInterval(tick);
+        showProgress();
+        bar?.stop();
         await broker.close();
         health?.close();
-        log.info("worker stopped", { ...stats });
-    });
+    }
+});
 
-withConnection(program.command("send").description("flood the queue with numbered messages"))
-    .addOption(new Option("--count <n>", "messages to send").argParser(int(1)).default(1000))
-    .addOption(new Option("--concurrency <n>", "sends in flight").argParser(int(1)).default(32))
-    .addOption(new Option("--size <bytes>", "body size").argParser(int(64)).default(256))
-    .addOption(new Option("--rate <n>", "cap, messages per second").argParser(int(1)))
-    .addOption(new Option("--batch <n>", "messages per Service Bus batch").argParser(int(1)).default(100))
-    .addOption(new Option("--work-ms <ms>", "simulated work per message").argParser(int(0)))
-    .option("--run-id <id>", "id of this run (default: random)")
-    .option("--no-manifest", "do not record the run in the results container")
-    .action(async (o) => {
-        const runId: string = o.runId ?? `run${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
-        const broker = await connectBroker(connection(o));
-        let bar: import("cli-progress").SingleBar | undefined;
-        if (process.stderr.isTTY) {
-            const { SingleBar, Presets } = await import("cli-progress");
-            bar = new SingleBar({ format: "sending |{bar}| {value}/{total} {rate} msg/s ETA {eta}s", stream: process.stderr }, Presets.shades_classic);
-            bar.start(o.count, 0, { rate: 0 });
+addFlags(program.command("send").description("flood the queue with numbered messages; prints the run id first, the verify command last"), "send").action(async (_o, cmd: Command) => {
+    const r = flags(cmd, "send");
+    const f = r.values;
+    const runId: string = f.runId ?? `run${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
+    // First, before anything can fail or be interrupted: the id verify needs.
+    log.info(`run ${runId}: sending ${f.count} messages to queue '${f.queue}'`, { runId, count: f.count, broker: f.broker, queue: f.queue });
+    // From here on, Ctrl-C ends the run cleanly: before sending it leaves a manifest of 0, during it the true count.
+    const stop = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+        if (stop.signal.aborted) {
+            log.warn("stopped again: exiting now; the run's manifest may still say 'sending' (its count is the planned one)", { runId, signal });
+            process.exit(130);
         }
-        const started = Date.now();
-        try {
-            if (o.manifest) await writeManifest(await connectResults(connection(o)), runId, o.count);
-            const summary = await sendLoad(broker, { count: o.count, concurrency: o.concurrency, size: o.size, rate: o.rate, runId, workMs: o.workMs, batchSize: o.batch }, (sent) =>
-                bar?.update(sent, { rate: Math.round(sent / Math.max((Date.now() - started) / 1000, 1e-3)) }),
+        log.warn("stopping: finishing the sends in flight, then recording the true count (press Ctrl-C again to quit at once)", { runId, signal });
+        stop.abort();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    const conn = connection(f);
+    if (f.manifest) requireResults(cmd, conn, "send (its run manifest; or pass --no-manifest)");
+    await preflight(conn, ["send", ...(f.manifest ? (["writeResults"] as const) : [])], note);
+    const results = f.manifest ? await connectResults(conn) : undefined;
+    if (results && (await writeManifest(results, runId, f.count)) === "alreadyExists") {
+        throw new CliError(`run id '${runId}' is already used in results container '${f.resultsContainer}'`, "pick another --run-id (KEDASCALE_RUN_ID), or omit it for a random one", { runId });
+    }
+    const broker = await connectBroker(conn);
+    const bar = await startProgress("sending |{bar}| {value}/{total} {rate} msg/s ETA {eta}s", f.count);
+    let summary: SendSummary;
+    let failure: unknown;
+    try {
+        summary = await sendLoad(broker, { count: f.count, concurrency: f.concurrency, size: f.size, rate: f.rate, runId, workMs: f.workMs, batchSize: f.batch, signal: stop.signal }, (sent) => bar.update(sent));
+    } catch (e) {
+        if (!(e instanceof SendFailed)) throw e;
+        summary = e.summary;
+        failure = e.error;
+    } finally {
+        bar.stop();
+        await broker.close();
+    }
+    const status = failure ? "failed" : summary.interrupted ? "interrupted" : "complete";
+    if (results) await finishManifest(results, runId, f.count, summary.sent, status);
+    const verify = f.manifest ? verifyCommand(r, runId) : undefined;
+    process.stdout.write(JSON.stringify({ ...summary, planned: f.count, status, ...(verify ? { verify } : {}) }) + "\n");
+    if (failure) {
+        const e = explain(failure);
+        log.error(`send failed after ${summary.sent} of ${f.count} messages: ${e.message}`, { ...errorFields(e), runId, sent: summary.sent });
+        process.exitCode = 1;
+    } else if (summary.interrupted) {
+        process.exitCode = 130;
+    }
+    // Last: what to run next.
+    if (verify) log.info(`check the results with: ${verify}`, { runId, command: verify });
+});
+
+addFlags(program.command("verify").description("reconcile results against a run: missing, duplicated, extra; exit 1 unless clean"), "verify").action(async (_o, cmd: Command) => {
+    const f = flags(cmd, "verify").values;
+    const conn = connection(f);
+    requireResults(cmd, conn, "verify");
+    await preflight(conn, ["readResults"], note);
+    const store = await connectResults(conn);
+    const bar = await startProgress("verifying |{bar}| {value}/{total} results", 0);
+    let report;
+    try {
+        report = await verifyRun(store, f.runId, {
+            onProgress: (checked, total) => {
+                if (checked === 0) bar.setTotal(total);
+                bar.update(checked);
+            },
+        });
+    } catch (e) {
+        if (e instanceof ManifestMissing) {
+            throw new CliError(
+                `run '${f.runId}' has no manifest (runs/${f.runId}.json) in results container '${f.resultsContainer}'`,
+                "check --run-id (send printed it first) and --results-container; runs sent with --no-manifest cannot be verified",
+                { runId: f.runId },
             );
-            bar?.stop();
-            process.stdout.write(JSON.stringify(summary) + "\n");
-        } finally {
-            bar?.stop();
-            await broker.close();
         }
-    });
-
-withConnection(program.command("verify").description("reconcile results against a run: missing, duplicated, extra"))
-    .requiredOption("--run-id <id>", "the run to check (printed by send)")
-    .action(async (o) => {
-        const report = await verifyRun(await connectResults(connection(o)), o.runId);
-        process.stdout.write(JSON.stringify(report) + "\n");
-        if (!report.ok) process.exitCode = 1;
-    });
+        throw e;
+    } finally {
+        bar.stop();
+    }
+    process.stdout.write(JSON.stringify(report) + "\n");
+    if (report.sendStatus === "sending") log.warn("this run's send never finished (killed?): 'expected' is the planned count, so 'missing' may count messages never sent", { runId: f.runId });
+    if (!report.ok) process.exitCode = 1;
+});
 
 program.parseAsync().catch((e) => {
-    log.error("fatal", { error: errorText(e) });
+    const err = explain(e);
+    log.error(err.message, errorFields(err));
     process.exitCode = 1;
 });

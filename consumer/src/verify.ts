@@ -1,6 +1,7 @@
 /** Reconciles a run's results against its manifest: missing, duplicated and extra results. */
 import { runManifestName } from "./message";
 import type { ResultStore } from "./results";
+import type { RunManifest } from "./send";
 
 export interface VerifyReport {
     runId: string;
@@ -13,13 +14,44 @@ export interface VerifyReport {
     duplicates: number;
     /** Results that no sent message accounts for. */
     extra: number;
+    /**
+     * How the send ended, from the manifest: "complete", "interrupted" (Ctrl-C) or "failed" (then `expected` is what
+     * the queue really got), or "sending" (the sender was killed: `expected` is only the planned count).
+     */
+    sendStatus?: RunManifest["status"];
+    /** What --count asked for, when the run sent fewer. */
+    planned?: number;
     ok: boolean;
 }
 
-export async function verifyRun(store: ResultStore, runId: string, concurrency = 32): Promise<VerifyReport> {
-    const manifest = JSON.parse(await store.read(runManifestName(runId))) as { count: number };
+export interface VerifyOptions {
+    /** Result blobs read at once. */
+    concurrency?: number;
+    /** Called after each result is checked: (checked, total). */
+    onProgress?: (checked: number, total: number) => void;
+}
+
+/** The run has no manifest: never sent, sent with --no-manifest, or sent to another results container. */
+export class ManifestMissing extends Error {
+    constructor(readonly runId: string) {
+        super(`run '${runId}' has no manifest`);
+        this.name = "ManifestMissing";
+    }
+}
+
+export async function verifyRun(store: ResultStore, runId: string, o: VerifyOptions = {}): Promise<VerifyReport> {
+    const concurrency = o.concurrency ?? 32;
+    let manifest: RunManifest;
+    try {
+        manifest = JSON.parse(await store.read(runManifestName(runId))) as RunManifest;
+    } catch (e) {
+        if ((e as { statusCode?: number }).statusCode === 404 && (e as { details?: { errorCode?: string } }).details?.errorCode === "BlobNotFound") throw new ManifestMissing(runId);
+        throw e;
+    }
     const names: string[] = [];
     for await (const name of store.list(`${runId}/`)) names.push(name);
+    let checked = 0;
+    o.onProgress?.(0, names.length);
 
     const seen = new Map<number, number>();
     let extra = 0;
@@ -32,12 +64,13 @@ export async function verifyRun(store: ResultStore, runId: string, concurrency =
             const seq = Number(/^[^/]+\/(\d+)\.json$/.exec(name)?.[1] ?? NaN);
             if (!Number.isInteger(seq) || seq >= manifest.count) {
                 extra++;
-                continue;
+            } else {
+                const content = JSON.parse(await store.read(name)) as { id: string; seq: number };
+                if (content.seq !== seq || claimedIds.has(content.id)) duplicates++;
+                claimedIds.add(content.id);
+                seen.set(seq, (seen.get(seq) ?? 0) + 1);
             }
-            const content = JSON.parse(await store.read(name)) as { id: string; seq: number };
-            if (content.seq !== seq || claimedIds.has(content.id)) duplicates++;
-            claimedIds.add(content.id);
-            seen.set(seq, (seen.get(seq) ?? 0) + 1);
+            o.onProgress?.(++checked, names.length);
         }
     };
     await Promise.all(Array.from({ length: concurrency }, lane));
@@ -51,6 +84,8 @@ export async function verifyRun(store: ResultStore, runId: string, concurrency =
         missingSample: missingSeqs.slice(0, 20),
         duplicates,
         extra,
+        ...(manifest.status ? { sendStatus: manifest.status } : {}),
+        ...(manifest.planned !== undefined && manifest.planned !== manifest.count ? { planned: manifest.planned } : {}),
         ok: missingSeqs.length === 0 && duplicates === 0 && extra === 0,
     };
 }

@@ -23,6 +23,6 @@ describe("bundled worker", () => {
     it("refuses conflicting flags with a clear error, not a crash", async () => {
         const r = await runCli(["work", "--once", "--drain", "--connection-string", "UseDevelopmentStorage=true"]);
         expect(r.code).toBe(1);
-        expect(r.lines.join("\n")).toMatch(/--once and --drain exclude each other/);
+        expect(r.output).toMatch(/--once and --drain exclude each other/);
     });
 });

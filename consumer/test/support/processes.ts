@@ -6,36 +6,48 @@ export const BUNDLE = join(__dirname, "..", "..", "dist", "worker.cjs");
 
 export interface CliProcess {
     readonly proc: ChildProcess;
+    /** stdout lines: the command's JSON summary (the CLI logs on stderr). */
     readonly lines: string[];
+    /** stderr lines as they arrive: JSON log and error lines (and commander's help on usage errors). */
+    readonly errLines: string[];
     readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-    /** Parsed JSON log lines. */
+    /** Parsed JSON lines from both streams, live. */
     logs(): Record<string, any>[];
 }
 
 export function startCli(args: string[], env: Record<string, string | undefined> = {}): CliProcess {
     const proc = spawn(process.execPath, [BUNDLE, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     const lines: string[] = [];
-    let buffered = "";
-    proc.stdout!.on("data", (c: Buffer) => {
-        buffered += c.toString();
-        const parts = buffered.split("\n");
-        buffered = parts.pop()!;
-        lines.push(...parts);
-    });
-    let stderr = "";
-    proc.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+    const errLines: string[] = [];
+    const splitter = (into: string[]) => {
+        let buffered = "";
+        return {
+            data: (c: Buffer) => {
+                buffered += c.toString();
+                const parts = buffered.split("\n");
+                buffered = parts.pop()!;
+                into.push(...parts);
+            },
+            end: () => buffered && into.push(buffered),
+        };
+    };
+    const out = splitter(lines);
+    const err = splitter(errLines);
+    proc.stdout!.on("data", out.data);
+    proc.stderr!.on("data", err.data);
     const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
         proc.once("close", (code, signal) => {
-            if (buffered) lines.push(buffered);
-            if (stderr) lines.push(...stderr.split("\n").filter(Boolean).map((l) => JSON.stringify({ stderr: l })));
+            out.end();
+            err.end();
             resolve({ code, signal });
         }),
     );
     return {
         proc,
         lines,
+        errLines,
         exit,
-        logs: () => lines.flatMap((l) => {
+        logs: () => [...errLines, ...lines].flatMap((l) => {
             try {
                 return [JSON.parse(l)];
             } catch {
@@ -51,7 +63,7 @@ export async function runCli(args: string[], env: Record<string, string | undefi
     const timer = setTimeout(() => p.proc.kill("SIGKILL"), timeoutMs);
     const result = await p.exit;
     clearTimeout(timer);
-    return { ...result, lines: p.lines, logs: p.logs() };
+    return { ...result, lines: p.lines, errLines: p.errLines, output: [...p.lines, ...p.errLines].join("\n"), logs: p.logs() };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
