@@ -1,19 +1,26 @@
 /**
  * Result blobs written create-only (If-None-Match: *): a redelivered message finds its result already there
- * and completes, so at-least-once delivery never yields a second, different result.
+ * and completes, so at-least-once delivery never yields a second, different result. Every call takes a signal:
+ * the handler gives each one a deadline (a black-holed results endpoint must not hold a message forever).
  */
 import type { ContainerClient } from "@azure/storage-blob";
+import type { BodyStore } from "./broker/park";
 
 export type WriteOutcome = "written" | "alreadyExists";
 
-export class ResultStore {
+/** Metadata key naming the enqueued copy (broker id) that wrote a result: tells a redelivery from a duplicate send. */
+const WRITTEN_BY = "brokerid";
+
+export class ResultStore implements BodyStore {
     constructor(readonly container: ContainerClient) {}
 
-    async writeOnce(name: string, content: string): Promise<WriteOutcome> {
+    async writeOnce(name: string, content: string, o: { signal?: AbortSignal; writtenBy?: string } = {}): Promise<WriteOutcome> {
         try {
             await this.container.getBlockBlobClient(name).upload(content, Buffer.byteLength(content), {
                 conditions: { ifNoneMatch: "*" },
                 blobHTTPHeaders: { blobContentType: "application/json" },
+                ...(o.writtenBy ? { metadata: { [WRITTEN_BY]: o.writtenBy } } : {}),
+                abortSignal: o.signal,
             });
             return "written";
         } catch (e) {
@@ -24,8 +31,23 @@ export class ResultStore {
         }
     }
 
-    async read(name: string): Promise<string> {
-        return (await this.container.getBlockBlobClient(name).downloadToBuffer()).toString("utf8");
+    /** The broker id recorded by writeOnce, if any. */
+    async writtenBy(name: string, signal?: AbortSignal): Promise<string | undefined> {
+        const props = await this.container.getBlockBlobClient(name).getProperties({ abortSignal: signal });
+        return props.metadata?.[WRITTEN_BY];
+    }
+
+    async exists(name: string, signal?: AbortSignal): Promise<boolean> {
+        return this.container.getBlockBlobClient(name).exists({ abortSignal: signal });
+    }
+
+    /** Overwriting write (parked bodies: a re-park of the same message writes the same bytes). */
+    async put(name: string, content: string, signal?: AbortSignal): Promise<void> {
+        await this.container.getBlockBlobClient(name).upload(content, Buffer.byteLength(content), { abortSignal: signal });
+    }
+
+    async read(name: string, signal?: AbortSignal): Promise<string> {
+        return (await this.container.getBlockBlobClient(name).downloadToBuffer(undefined, undefined, { abortSignal: signal })).toString("utf8");
     }
 
     async *list(prefix: string): AsyncGenerator<string> {

@@ -16,6 +16,8 @@ export interface SendOptions {
     workMs?: number;
     /** Messages per send call: Service Bus batches up to this; Storage sends one by one. */
     batchSize: number;
+    /** Stops sending (Ctrl-C): sends already in flight finish and are counted; no new one starts. */
+    signal?: AbortSignal;
 }
 
 export interface SendSummary {
@@ -23,6 +25,19 @@ export interface SendSummary {
     sent: number;
     seconds: number;
     messagesPerSecond: number;
+    /** True when `signal` stopped the run before `count` was reached; `sent` is then what the queue really got. */
+    interrupted?: boolean;
+}
+
+/** A send failed: `summary.sent` counts what was enqueued before (and alongside) the failure. */
+export class SendFailed extends Error {
+    constructor(
+        readonly error: unknown,
+        readonly summary: SendSummary,
+    ) {
+        super(error instanceof Error ? error.message : String(error));
+        this.name = "SendFailed";
+    }
 }
 
 export function buildMessage(runId: string, seq: number, size: number, workMs?: number): OutgoingMessage {
@@ -37,30 +52,74 @@ export async function sendLoad(broker: Broker, o: SendOptions, onProgress: (sent
     const chunk = broker.kind === "serviceBus" ? o.batchSize : 1;
     let next = 0;
     let sent = 0;
+    // The first failure stops every lane after its current send, so `sent` is exact when we report it.
+    let failure: { error: unknown } | undefined;
+    const stopped = () => Boolean(o.signal?.aborted || failure);
     const lane = async () => {
         for (;;) {
             const from = next;
-            if (from >= o.count) return;
-            next = Math.min(o.count, from + chunk);
+            if (from >= o.count || stopped()) return;
+            // This lane's range, fixed now: `next` moves on while this lane waits for its pacing slot (reading
+            // `next` after the wait sent other lanes' messages again: --rate used to send duplicates).
+            const to = Math.min(o.count, from + chunk);
+            next = to;
             if (o.rate) {
                 // Pace against the start time, so a slow call is caught up rather than lost to drift.
                 const due = started + (from / o.rate) * 1000;
                 const wait = due - Date.now();
-                if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+                // A claimed batch is sent even if Ctrl-C came during the wait: the sent seqs stay 0..sent-1, as verify expects.
+                if (wait > 0) await pause(wait, o.signal);
             }
             const batch: OutgoingMessage[] = [];
-            for (let seq = from; seq < next; seq++) batch.push(buildMessage(o.runId, seq, o.size, o.workMs));
-            await broker.send(batch);
+            for (let seq = from; seq < to; seq++) batch.push(buildMessage(o.runId, seq, o.size, o.workMs));
+            try {
+                // No signal passed: a send cut off mid-call may or may not have landed, and the count must be exact.
+                await broker.send(batch);
+            } catch (error) {
+                failure ??= { error };
+                return;
+            }
             sent += batch.length;
             onProgress(sent);
         }
     };
     await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, lane));
     const seconds = (Date.now() - started) / 1000;
-    return { runId: o.runId, sent, seconds, messagesPerSecond: sent / Math.max(seconds, 1e-3) };
+    const summary: SendSummary = { runId: o.runId, sent, seconds, messagesPerSecond: sent / Math.max(seconds, 1e-3), ...(sent < o.count ? { interrupted: true } : {}) };
+    if (failure) throw new SendFailed(failure.error, summary);
+    return summary;
 }
 
-/** Records what a run sent, cloud-side, so verify needs no local state. */
-export async function writeManifest(store: ResultStore, runId: string, count: number): Promise<void> {
-    await store.writeOnce(runManifestName(runId), JSON.stringify({ runId, count, sentAt: new Date().toISOString() }));
+const pause = (ms: number, signal?: AbortSignal) =>
+    new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+    });
+
+/** A run's record in the results container: what verify reconciles against. */
+export interface RunManifest {
+    runId: string;
+    /** Messages the queue really got (while `status` is "sending": the planned count). */
+    count: number;
+    /** What `--count` asked for. */
+    planned?: number;
+    /** "sending" until send ends; a manifest left "sending" means the sender was killed mid-run. */
+    status?: "sending" | "complete" | "interrupted" | "failed";
+    sentAt: string;
+}
+
+/**
+ * Records what a run sent, cloud-side, so verify needs no local state. Created once, before sending (a reused run id
+ * is refused as "alreadyExists"), then overwritten by finishManifest with the true count.
+ */
+export async function writeManifest(store: ResultStore, runId: string, count: number): Promise<"written" | "alreadyExists"> {
+    const manifest: RunManifest = { runId, count, planned: count, status: "sending", sentAt: new Date().toISOString() };
+    return store.writeOnce(runManifestName(runId), JSON.stringify(manifest));
+}
+
+/** Rewrites the manifest with what the queue really got: after Ctrl-C or a failure, fewer than planned. */
+export async function finishManifest(store: ResultStore, runId: string, planned: number, sent: number, status: "complete" | "interrupted" | "failed"): Promise<void> {
+    const manifest: RunManifest = { runId, count: sent, planned, status, sentAt: new Date().toISOString() };
+    const body = JSON.stringify(manifest);
+    await store.container.getBlockBlobClient(runManifestName(runId)).upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: "application/json" } });
 }
