@@ -7,12 +7,12 @@
  * Based Access Control Administrator with a condition (Azure ABAC "constrain roles" delegation: conditions on
  * Microsoft.Authorization/roleAssignments/write and /delete with the RoleDefinitionId and PrincipalType
  * attributes, learn.microsoft.com role-based-access-control/delegate-role-assignments-*) can only assign or remove
- * the roles kedascale assigns (components/roles.ts ROLES), and only to service principals (managed identities).
+ * the roles kedascale assigns (components/azure/roles.ts ROLES), and only to service principals (managed identities).
  *
  * CI preview (GitHub Actions, optional): Reader sees the resources; Azure Kubernetes Service Cluster User Role
  * lists the cluster-user kubeconfig the main program reads on preview (listClusterUserCredential action).
  */
-import { ROLES } from "../components/roles";
+import { ROLES } from "../components/azure/roles";
 
 export const DEPLOYER_ROLES = {
     contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",

@@ -7,7 +7,7 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import * as pulumiservice from "@pulumi/pulumiservice";
-import { armGuid } from "../components/roles";
+import { armGuid } from "../components/azure/roles";
 import type { TargetStack } from "./config";
 import { escEnvironmentYaml } from "./escEnvironment";
 import { DELEGABLE_ROLES, DEPLOYER_ROLES, delegationCondition, roleDefinitionId, scopeId } from "./roles";

@@ -13,7 +13,7 @@ import { createServer as createHttpsServer, Agent, type Server as HttpsServer } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { acrCredentials, deployerCredentialSource, exchangeForAcrRefreshToken, missingArmOidcVariables, TOKEN_EXCHANGE_AUDIENCE } from "../components/acrToken";
+import { acrCredentials, deployerCredentialSource, exchangeForAcrRefreshToken, missingArmOidcVariables, TOKEN_EXCHANGE_AUDIENCE } from "../components/azure/acrToken";
 
 const TENANT = "11111111-2222-3333-4444-555555555555";
 const CLIENT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";

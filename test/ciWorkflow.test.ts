@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { REPO_ROOT, stackNames } from "./harness/stackConfig";
+import { clusterKind, REPO_ROOT, stackNames } from "./harness/stackConfig";
 
 const workflow = parse(readFileSync(join(REPO_ROOT, ".github", "workflows", "ci.yml"), "utf8"));
 const steps = (job: string): Record<string, any>[] => workflow.jobs[job].steps;
@@ -28,7 +28,9 @@ describe(".github/workflows/ci.yml", () => {
     it("previews every Pulumi.<stack>.yaml with the policy pack, after the tests pass", () => {
         const job = workflow.jobs.preview;
         expect(job.needs).toBe("test");
-        expect([...job.strategy.matrix.stack].sort()).toEqual(stackNames());
+        // A stack that brings its own cluster reads it at preview: it previews only in a subscription where that
+        // cluster exists, so CI (any fork's subscription) leaves it to its owner; its tests run above like every stack's.
+        expect([...job.strategy.matrix.stack].sort()).toEqual(stackNames().filter((s) => clusterKind(s) !== "existing"));
         const preview = runs("preview").find((r) => r.startsWith("pulumi preview"))!;
         expect(preview).toMatch(/--stack "\$STACK"/);
         expect(preview).toMatch(/--policy-pack \.\/policy\b/);

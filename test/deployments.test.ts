@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEPLOYMENTS_DIR, ORGANIZATION_OF_THIS_STACK, resolve, runDeployments, type DeploymentsRun } from "../deployments/test/harness";
-import { ROLES } from "../components/roles";
+import { ROLES } from "../components/azure/roles";
 import { MOCK_SUBSCRIPTION, MOCK_TENANT } from "./harness/mockState";
 import { stackNames } from "./harness/stackConfig";
 import { join } from "node:path";
@@ -140,10 +140,15 @@ describe("the CI preview identity (GitHub Actions, azure/login over OIDC)", () =
         const roles = run.ofType(RA).filter((r) => r.parentName === "ci");
         const byScope = new Map<string, string[]>();
         for (const r of roles) byScope.set(r.inputs.scope, [...(byScope.get(r.inputs.scope) ?? []), r.inputs.roleDefinitionId.split("/").pop()]);
-        expect([...byScope.keys()].sort()).toEqual([`/subscriptions/${MOCK_SUBSCRIPTION}`, `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/kedascale-scale1000-rg`]);
+        expect([...byScope.keys()].sort()).toEqual([
+            `/subscriptions/${MOCK_SUBSCRIPTION}`,
+            `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/kedascale-aca-rg`,
+            `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/kedascale-scale1000-rg`,
+        ]);
         for (const guids of byScope.values()) expect(guids.sort()).toEqual(["4abbcc35-e782-43d8-92c5-2d3f1bd2253f", "acdd72a7-3385-48ef-bd42-f606fba81ae7"]);
         const rgRoles = roles.filter((r) => r.inputs.scope.includes("resourceGroups"));
-        for (const r of rgRoles) expect(r.dependsOn).toEqual(["stack-scale1000-group"]);
+        // Each resource-group role waits for that stack's group (kedascale-<stack>-rg is created by stack-<stack>-group).
+        for (const r of rgRoles) expect(r.dependsOn).toContain(`stack-${/kedascale-(.+)-rg$/.exec(r.inputs.scope)![1]}-group`);
     });
 
     it("exports the ids the workflow needs as repository variables", async () => {

@@ -3,10 +3,10 @@
  * secretless, placed as configured, and wired to the identities and grants that actually exist.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { KEDA_CHART_REPO } from "../components/kedaInstall";
-import { ROLES } from "../components/roles";
+import { KEDA_CHART_REPO } from "../components/plan/kedaChart";
+import { ROLES } from "../components/azure/roles";
 import { runProgram, type ProgramRun, type RecordedResource } from "./harness/runProgram";
-import { readStackFile, stackNames } from "./harness/stackConfig";
+import { clusterKind, kedaWorkloads, readStackFile, stackNames } from "./harness/stackConfig";
 import { validateKubernetesObject } from "./harness/kubeValidate";
 
 const KIND_OF_TYPE: Record<string, string> = {
@@ -25,14 +25,15 @@ function asObject(r: RecordedResource): { apiVersion: string; kind: string; meta
     return { ...r.inputs, apiVersion, kind, metadata: r.inputs.metadata };
 }
 
-describe.each(stackNames())("stack %s", (stack) => {
+// Every stack that runs KEDA: a cluster it creates or an existing one (an ACA-only stack has neither: containerApps tests).
+describe.each(stackNames().filter((s) => clusterKind(s) !== "none"))("stack %s", (stack) => {
     let run: ProgramRun;
     let k8sObjects: RecordedResource[];
     beforeAll(async () => {
         run = await runProgram(stack);
         k8sObjects = run.resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== "kubernetes:helm.sh/v3:Release");
     });
-    const workloads = (readStackFile(stack)["kedascale:workloads"] ?? []) as { name: string; kind: string; namespace?: string; loadTest?: unknown }[];
+    const workloads = kedaWorkloads<{ name: string; kind: string; namespace?: string; loadTest?: unknown; platform?: string }>(stack);
 
     it("renders every Kubernetes object valid against its schema and KEDA v2.20's rules", () => {
         expect(k8sObjects.length).toBeGreaterThan(0);

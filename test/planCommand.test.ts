@@ -30,10 +30,18 @@ describe.each(stackNames())("npm run plan -- %s", (stack) => {
         expect(code).toBe(0);
         expect(stdout).toContain(`kedascale plan for stack "${stack}"`);
         // Components as branches, their Azure children under them with the names Azure will see.
-        expect(stdout).toMatch(/├─ kedascale:azure:AksCluster {2}cluster\n( {2}│ {2}[├└]─ .*\n)+/);
-        expect(stdout).toMatch(/containerservice:ManagedCluster {2}cluster-aks {2}\(kedascale-[a-z0-9-]+-aks\)/);
-        expect(stdout).toMatch(/regional quota to have approved/);
-        expect(stdout).toMatch(/cores: \d+ vCPUs/);
+        if (stdout.includes("kedascale:azure:AksCluster")) {
+            expect(stdout).toMatch(/├─ kedascale:azure:AksCluster {2}cluster\n( {2}│ {2}[├└]─ .*\n)+/);
+            expect(stdout).toMatch(/containerservice:ManagedCluster {2}cluster-aks {2}\(kedascale-[a-z0-9-]+-aks\)/);
+            expect(stdout).toMatch(/regional quota to have approved/);
+            expect(stdout).toMatch(/cores: \d+ vCPUs/);
+        } else if (!/kedascale:k8s:/.test(stdout)) {
+            // A stack without a cluster (every workload on Container Apps): jobs and the environment's core quota instead.
+            expect(stdout).toMatch(/├─ kedascale:aca:ContainerAppsJob {2}aca-[a-z0-9-]+\n( {2}│ {2}[├└]─ .*\n)+/);
+            expect(stdout).toMatch(/app:Job {2}aca-[a-z0-9-]+-job {2}\([a-z0-9-]+\)/);
+            expect(stdout).toMatch(/cores at max executions: \d+(\.\d+)? of the environment's core quota \d+/);
+            expect(stdout).not.toMatch(/ManagedCluster|helm|kubernetes:/);
+        }
         expect(stdout).toMatch(/^Warnings: none$|^Warnings \(\d+\):$/m);
     });
 });

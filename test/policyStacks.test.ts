@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { resourcePolicies, stackPolicies } from "../policy/policies";
 import type { StackResource } from "../policy/policies/clusterTier";
 import { runProgram, type RecordedResource } from "./harness/runProgram";
-import { stackNames } from "./harness/stackConfig";
+import { clusterKind, stackNames } from "./harness/stackConfig";
 
 /** RecordedResource → the fields CrossGuard's ResourceValidationArgs / PolicyResource carry. */
 function asPolicyResource(stack: string, r: RecordedResource): StackResource {
@@ -37,9 +37,18 @@ describe.each(stackNames())("stack %s under the policy pack", (stack) => {
 
     it("gives the policies something to check: a cluster, its pools, a registry, a broker, Kubernetes objects", () => {
         const types = runs.get(stack)!.map((r) => r.type);
-        expect(types).toContain("azure-native:containerservice:ManagedCluster");
         expect(types).toContain("azure-native:containerregistry:Registry");
         expect(types.some((t) => t === "azure-native:servicebus:Namespace" || t === "azure-native:storage:StorageAccount")).toBe(true);
+        const kind = clusterKind(stack);
+        if (kind === "none") {
+            // A Container Apps-only stack (Pulumi.aca.yaml): no cluster and no Kubernetes object at all.
+            expect(types).toContain("azure-native:app:Job");
+            expect(types.filter((t) => t.startsWith("kubernetes:"))).toEqual([]);
+            return;
+        }
+        // An existing cluster is read, not created: the policies see the Kubernetes objects deployed into it.
+        if (kind === "existing") expect(types).not.toContain("azure-native:containerservice:ManagedCluster");
+        else expect(types).toContain("azure-native:containerservice:ManagedCluster");
         expect(types.filter((t) => t.startsWith("kubernetes:")).length).toBeGreaterThan(3);
     });
 
@@ -50,6 +59,8 @@ describe.each(stackNames())("stack %s under the policy pack", (stack) => {
         expect(violations(mutate("azure-native:containerregistry:Registry", (p) => ({ ...p, adminUserEnabled: true })))).toEqual([
             expect.stringMatching(/^kedascale-acr-no-admin-user: /),
         ]);
+        // The cluster mutations below need a cluster; a Container Apps-only stack has none.
+        if (!resources.some((r) => r.type === "azure-native:containerservice:ManagedCluster")) return;
         expect(violations(mutate("azure-native:containerservice:ManagedCluster", (p) => ({ ...p, securityProfile: {} })))).toEqual([
             expect.stringMatching(/^kedascale-aks-workload-identity: .*workload identity off/),
         ]);

@@ -10,9 +10,9 @@ import { outboundRules } from "../components/config/rules/outbound";
 import type { Problem } from "../components/config/rules/problem";
 import { shutdownRules } from "../components/config/rules/shutdown";
 import { stackSchema } from "../components/config/stack";
-import { kedaChartValues } from "../components/kedaInstall";
+import { kedaChartValues } from "../components/plan/kedaChart";
 import { automaticPortsPerNode, maxClusterNodes, outboundPlan } from "../components/plan/outbound";
-import { armGuid, roleAssignmentName, ROLES, uuidV5 } from "../components/roles";
+import { armGuid, roleAssignmentName, ROLES, uuidV5 } from "../components/azure/roles";
 
 const spotPool = (maxCount: number) => ({ name: "spot", vmSize: "Standard_D4ds_v5", priority: "Spot", maxCount });
 const resources = { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } };

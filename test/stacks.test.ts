@@ -3,9 +3,21 @@
  * relies on, checked on the resources the program would send to Azure.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { roleAssignmentName, ROLES, type RoleName } from "../components/roles";
+import { roleAssignmentName, ROLES, type RoleName } from "../components/azure/roles";
+import { needsCluster } from "../components/config/containerApps";
+import { decodeRawConfig, parseConfig } from "../components/config/load";
 import { runProgram, type ProgramRun } from "./harness/runProgram";
-import { stackNames } from "./harness/stackConfig";
+import { existingClusterState } from "./harness/mockState";
+import { clusterKind, readStackFile, stackConfig, stackNames } from "./harness/stackConfig";
+
+/**
+ * Whether a stack creates an AKS cluster: not when every workload runs on Azure Container Apps (no cluster at all;
+ * test/containerAppsStack.test.ts), nor with cluster.existing (read, not created). Cluster tests skip the others.
+ */
+function createsCluster(stack: string): boolean {
+    const { config } = parseConfig(decodeRawConfig(stackConfig(stack)).raw, [], { stack });
+    return needsCluster(config) && !config.cluster.existing;
+}
 
 const T = {
     cluster: "azure-native:containerservice:ManagedCluster",
@@ -26,8 +38,9 @@ describe.each(stackNames())("stack %s", (stack) => {
     beforeAll(async () => {
         run = await runProgram(stack);
     });
+    const clusterIt = createsCluster(stack) ? it : it.skip;
 
-    it("turns on the OIDC issuer and workload identity, with RBAC", () => {
+    clusterIt("turns on the OIDC issuer and workload identity, with RBAC", () => {
         const c = run.one(T.cluster).inputs;
         expect(c.oidcIssuerProfile).toEqual({ enabled: true });
         expect(c.securityProfile.workloadIdentity).toEqual({ enabled: true });
@@ -36,7 +49,7 @@ describe.each(stackNames())("stack %s", (stack) => {
         expect(run.outputs.oidcIssuerUrl).toMatch(/^https:\/\//);
     });
 
-    it("keeps only the system pool inline; every worker pool is its own AgentPool with an explicit name", () => {
+    clusterIt("keeps only the system pool inline; every worker pool is its own AgentPool with an explicit name", () => {
         const c = run.one(T.cluster).inputs;
         expect(c.agentPoolProfiles).toHaveLength(1);
         expect(c.agentPoolProfiles[0].mode).toBe("System");
@@ -56,7 +69,7 @@ describe.each(stackNames())("stack %s", (stack) => {
         }
     });
 
-    it("sends every autoscaler profile value as a string", () => {
+    clusterIt("sends every autoscaler profile value as a string", () => {
         const profile = run.one(T.cluster).inputs.autoScalerProfile as Record<string, unknown>;
         expect(Object.keys(profile).length).toBeGreaterThan(5);
         for (const v of Object.values(profile)) expect(typeof v).toBe("string");
@@ -93,7 +106,7 @@ describe.each(stackNames())("stack %s", (stack) => {
         expect(new Set(names).size).toBe(names.length);
     });
 
-    it("renders load-balancer egress whose SNAT ports hold every node at Σ maxCount (≥ 64 each)", () => {
+    clusterIt("renders load-balancer egress whose SNAT ports hold every node at Σ maxCount (≥ 64 each)", () => {
         const net = run.one(T.cluster).inputs.networkProfile;
         expect(net.outboundType).toBe("loadBalancer");
         const lb = net.loadBalancerProfile;
@@ -105,18 +118,59 @@ describe.each(stackNames())("stack %s", (stack) => {
         }
     });
 
-    it("lets the kubelet pull from the registry", () => {
+    clusterIt("lets the kubelet pull from the registry", () => {
         const pull = run.ofType(T.role).filter((r) => roleGuid(r) === ROLES.acrPull);
         expect(pull).toHaveLength(1);
         expect(run.byId(pull[0].inputs.scope)!.type).toBe(T.acr);
     });
 
-    it("exports a capacity summary whose quota covers every pool at max", () => {
+    clusterIt("exports a capacity summary whose quota covers every pool at max", () => {
         const cap = run.outputs.capacity;
         const pools = [run.one(T.cluster).inputs.agentPoolProfiles[0], ...run.ofType(T.pool).map((p) => p.inputs)];
         expect(cap.maxNodes).toBe(pools.reduce((s: number, p: any) => s + (p.maxCount ?? p.count), 0));
         const spotVcpus = cap.pools.filter((p: any) => p.priority === "Spot").reduce((s: number, p: any) => s + p.vcpusAtMax, 0);
         expect(cap.quotaToRequest.lowPriorityCores ?? 0).toBe(spotVcpus);
+    });
+});
+
+describe.each(stackNames().filter((s) => clusterKind(s) === "existing"))("stack %s (an existing cluster)", (stack) => {
+    let run: ProgramRun;
+    const existing = (readStackFile(stack)["kedascale:cluster"] as { existing: { resourceGroup: string; name: string } }).existing;
+    const read = existingClusterState({ resourceGroupName: existing.resourceGroup, resourceName: existing.name }) as any;
+    beforeAll(async () => {
+        run = await runProgram(stack);
+    });
+
+    it("creates no VNet, cluster, node pool or control-plane identity: it only reads the cluster", () => {
+        for (const t of [T.cluster, T.pool, T.subnet, "azure-native:network:VirtualNetwork"]) expect(run.ofType(t), t).toEqual([]);
+        expect(run.ofType(T.identity).map((i) => i.name)).not.toContain("cluster-control-plane");
+        expect(run.one("kedascale:azure:ExistingCluster").name).toBe("cluster");
+        expect(run.outputs.clusterName).toBe(existing.name);
+    });
+
+    it("federates every identity with the existing cluster's OIDC issuer", () => {
+        expect(run.outputs.oidcIssuerUrl).toBe(read.oidcIssuerProfile.issuerURL);
+        const fics = run.ofType("azure-native:managedidentity:FederatedIdentityCredential");
+        expect(fics.length).toBeGreaterThan(0);
+        for (const f of fics) expect(f.inputs.issuer, f.name).toBe(read.oidcIssuerProfile.issuerURL);
+    });
+
+    it("grants AcrPull on its registry to the existing cluster's kubelet identity", () => {
+        const pull = run.ofType(T.role).filter((r) => roleGuid(r) === ROLES.acrPull);
+        expect(pull).toHaveLength(1);
+        expect(pull[0].inputs.principalId).toBe(read.identityProfile.kubeletidentity.objectId);
+        expect(run.byId(pull[0].inputs.scope)!.type).toBe(T.acr);
+    });
+
+    it("talks to the cluster with a provider built from its user kubeconfig", () => {
+        const providers = run.ofType("pulumi:providers:kubernetes");
+        expect(providers).toHaveLength(1);
+        for (const k of run.resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes")) expect(k.provider, k.name).toContain(providers[0].name);
+    });
+
+    it("asks for no node quota: the cluster's pools are its own", () => {
+        expect(run.outputs.capacity).toMatchObject({ maxNodes: 0, pools: [], quotaToRequest: {} });
+        expect(run.outputs.capacity.howToCheck).toContain(`az aks nodepool list --resource-group ${existing.resourceGroup} --cluster-name ${existing.name}`);
     });
 });
 

@@ -111,7 +111,23 @@ export const outboundSchema = z.strictObject({
 });
 export type OutboundConfig = z.infer<typeof outboundSchema>;
 
+/**
+ * An AKS cluster kedascale deploys into instead of creating one (bring your own cluster). Registry, messaging,
+ * identities, KEDA and the workloads still go to the stack's own resource group; the cluster is only read.
+ */
+export const existingClusterSchema = z.strictObject({
+    /** Resource group of the cluster (Azure: 1–90 letters, digits, '-', '_', '.', '()'). */
+    resourceGroup: z.string().regex(/^[-\w._()]{0,89}[-\w_()]$/, "must be an Azure resource group name"),
+    /** Name of the managed cluster (Azure: 1–63 letters, digits, '-', '_'). */
+    name: z.string().regex(/^[A-Za-z0-9]([-\w]{0,61}[A-Za-z0-9])?$/, "must be an AKS cluster name (1–63 letters, digits, '-', '_')"),
+    /** Subscription of the cluster, when it is not the stack's. Default: the stack's (the azure-native provider's). */
+    subscriptionId: z.guid("must be a subscription id (a GUID)").optional(),
+});
+export type ExistingClusterConfig = z.infer<typeof existingClusterSchema>;
+
 export const clusterSchema = z.strictObject({
+    /** Deploy into this existing cluster instead of creating one; every other cluster, network and pool setting is then refused. */
+    existing: existingClusterSchema.optional(),
     /** Kubernetes version; default: AKS's default for the region. */
     kubernetesVersion: z.string().regex(/^1\.\d+(\.\d+)?$/, "must look like 1.33 or 1.33.2").optional(),
     /** AKS pricing tier: Free (no SLA, <10 nodes), Standard or Premium. */

@@ -1,5 +1,6 @@
 /** Config shape of KEDA and of the `workloads` list: one ScaledObject or ScaledJob each. */
 import { z } from "zod";
+import { workloadContainerAppsSchema, workloadPlatformSchema } from "./containerApps";
 
 const cpu = z.string().regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as "250m" or "1"');
 const memory = z.string().regex(/^\d+(Ki|Mi|Gi)$/, 'must be a memory quantity such as "128Mi" or "1Gi"');
@@ -28,6 +29,13 @@ export const workloadSchema = z.strictObject({
     name: z.string(),
     /** deployment: long-running workers scaled by a ScaledObject. job: one Job per message(s), by a ScaledJob. */
     kind: z.enum(["deployment", "job"]),
+    /**
+     * Where it runs: aks (KEDA on the stack's cluster, the default) or containerApps (an event-triggered Azure
+     * Container Apps job; kind must be job). Not `target`, which is already the messages per replica or Job.
+     */
+    platform: workloadPlatformSchema,
+    /** ACA-only settings (parallelism, replicaCompletionCount); an error on an AKS workload. Default: 1 and 1. */
+    containerApps: workloadContainerAppsSchema.optional(),
     namespace: dnsLabel.default("workloads"),
     /** spot: Spot nodes only (required) or preferably (preferred); system: the system pool; any: wherever it fits. */
     placement: z.enum(["spot", "system", "any"]).default("spot"),

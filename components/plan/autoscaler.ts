@@ -2,6 +2,9 @@
 import type { ClusterConfig } from "../config/schema";
 
 export type AutoscalerProfile = Record<string, string>;
+export type AutoscalerPreset = ClusterConfig["autoscalerPreset"];
+/** Per-setting overrides in the AKS API's names (scanInterval, maxNodeProvisionTime, …), every value a string. */
+export type AutoscalerOverrides = Readonly<Record<string, string | undefined>>;
 
 /**
  * balanced: AKS's own defaults, written out so a diff shows them.
@@ -10,7 +13,7 @@ export type AutoscalerProfile = Record<string, string>;
  * failing Spot allocation is given up on in minutes, not 15 (kubernetes/autoscaler#8323), and least-waste
  * so a burst lands on the pool that fits the pending pods best when there are several.
  */
-export const AUTOSCALER_PRESETS: Record<ClusterConfig["autoscalerPreset"], AutoscalerProfile> = {
+export const AUTOSCALER_PRESETS: Record<AutoscalerPreset, AutoscalerProfile> = {
     balanced: {
         scanInterval: "10s",
         scaleDownDelayAfterAdd: "10m",
@@ -41,7 +44,7 @@ export const AUTOSCALER_PRESETS: Record<ClusterConfig["autoscalerPreset"], Autos
     },
 };
 
-export function autoscalerProfile(cluster: ClusterConfig): AutoscalerProfile {
+export function autoscalerProfile(cluster: { autoscalerPreset: AutoscalerPreset; autoscaler: AutoscalerOverrides }): AutoscalerProfile {
     const overrides = Object.fromEntries(Object.entries(cluster.autoscaler).filter(([, v]) => v !== undefined)) as AutoscalerProfile;
     return { ...AUTOSCALER_PRESETS[cluster.autoscalerPreset], ...overrides };
 }

@@ -71,3 +71,13 @@ export function capacitySummary(cfg: PlatformConfig): CapacitySummary {
         howToCheck: `az vm list-usage --location ${cfg.location} --query "[?contains('${Object.keys(quotaToRequest).join(" ")}', name.value)]" -o table`,
     };
 }
+
+/** With an existing cluster the stack adds no node and needs no quota: the cluster's pools and quota are its own. */
+export function existingClusterCapacity(existing: { resourceGroup: string; name: string }): CapacitySummary {
+    return {
+        maxNodes: 0,
+        pools: [],
+        quotaToRequest: {},
+        howToCheck: `the existing cluster's pools and quota are its own: az aks nodepool list --resource-group ${existing.resourceGroup} --cluster-name ${existing.name} -o table`,
+    };
+}

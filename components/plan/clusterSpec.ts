@@ -1,8 +1,15 @@
-/** Pure mapping from pool and network config to the AKS API's shapes, so the mapping tests without mocks. */
-import { outboundSchema, type NetworkConfig, type OutboundConfig, type PoolConfig } from "../config/schema";
-import { outboundProfile } from "./outbound";
-import { effectiveMaxPods, isAutoscaled, isSpot, osDiskPlan, poolTaints } from "./pools";
-import type { PlatformConfig } from "../config/schema";
+/**
+ * Pure mapping from pools and network settings to the AKS API's shapes, so the mapping tests without mocks.
+ * Parameters are the narrow shapes read (config's types and AksCluster's resolved args both fit).
+ */
+import type { NetworkConfig, PoolConfig } from "../config/schema";
+import { outboundProfile, type OutboundSettings } from "./outbound";
+import { isAutoscaled, isSpot, maxPodsFor, osDiskPlan, poolTaints, type NetworkPlugin } from "./pools";
+
+/** A pool with every default applied (config's PoolConfig, AksCluster's resolved NodePoolArgs). */
+export type PoolShape = Pick<PoolConfig, "name" | "vmSize" | "priority" | "minCount" | "maxCount" | "osDiskType" | "osDiskSizeGB" | "maxPods" | "zones" | "labels" | "taints">;
+/** The network fields the AKS network profile is rendered from. */
+export type ClusterNetworkShape = Pick<NetworkConfig, "plugin" | "dataplane" | "podCidr" | "serviceCidr" | "dnsServiceIP">;
 
 /** Fields shared by the inline system pool and separate AgentPools (AKS API names). */
 export interface PoolSpec {
@@ -25,7 +32,18 @@ export interface PoolSpec {
     spotMaxPrice?: number;
 }
 
-export function poolSpec(cfg: Pick<PlatformConfig, "network" | "cluster">, pool: PoolConfig, system: boolean): PoolSpec {
+/** Config form: the plugin and the system pool's onlyCriticalAddons come from the stack config. */
+export function poolSpec(
+    cfg: { network: { plugin: NetworkPlugin }; cluster: { systemPool: { onlyCriticalAddons: boolean } } },
+    pool: PoolShape,
+    system: boolean,
+): PoolSpec {
+    return nodePoolSpec(pool, { plugin: cfg.network.plugin, system, onlyCriticalAddons: system && cfg.cluster.systemPool.onlyCriticalAddons });
+}
+
+/** One pool in the AKS API's shape. `system`: the inline System-mode pool; onlyCriticalAddons taints it. */
+export function nodePoolSpec(pool: PoolShape, opts: { plugin: NetworkPlugin; system: boolean; onlyCriticalAddons: boolean }): PoolSpec {
+    const { system } = opts;
     const autoscaled = isAutoscaled(pool);
     const spec: PoolSpec = {
         vmSize: pool.vmSize,
@@ -36,12 +54,12 @@ export function poolSpec(cfg: Pick<PlatformConfig, "network" | "cluster">, pool:
         count: pool.minCount,
         enableAutoScaling: autoscaled,
         ...(autoscaled ? { minCount: pool.minCount, maxCount: pool.maxCount } : {}),
-        maxPods: effectiveMaxPods(cfg, pool),
+        maxPods: maxPodsFor(opts.plugin, pool),
         // Decided from the VM size table so an Ephemeral disk always fits the local disk (plan/pools.ts osDiskPlan).
         ...osDiskFields(pool),
         ...(pool.zones.length ? { availabilityZones: pool.zones } : {}),
         nodeLabels: { ...pool.labels, "kedascale.io/pool": pool.name },
-        nodeTaints: poolTaints(pool, { system, onlyCriticalAddons: system && cfg.cluster.systemPool.onlyCriticalAddons }),
+        nodeTaints: poolTaints(pool, { system, onlyCriticalAddons: system && opts.onlyCriticalAddons }),
     };
     if (isSpot(pool)) {
         // Delete (not Deallocate) so evicted VMs free quota; -1 = pay up to the on-demand price, never evicted for price (FACTS §2).
@@ -63,8 +81,11 @@ export interface NetworkProfileSpec {
     loadBalancerProfile: ReturnType<typeof outboundProfile>["loadBalancerProfile"];
 }
 
-/** `outbound` defaults to the schema's (one IP, automatic ports); rules/outbound.ts sizes it for Σ maxCount. */
-export function networkProfileSpec(net: NetworkConfig, outbound: OutboundConfig = outboundSchema.parse({})): NetworkProfileSpec {
+/** AKS's own egress defaults: one managed IP, automatic SNAT ports, 30-minute idle timeout (schema.ts outboundSchema). */
+const DEFAULT_OUTBOUND: OutboundSettings = { outboundIPs: 1, allocatedOutboundPorts: 0, idleTimeoutMinutes: 30 };
+
+/** `outbound` defaults to AKS's (one IP, automatic ports); rules/outbound.ts sizes it for Σ maxCount. */
+export function networkProfileSpec(net: ClusterNetworkShape, outbound: OutboundSettings = DEFAULT_OUTBOUND): NetworkProfileSpec {
     const cilium = net.dataplane === "cilium" ? { networkDataplane: "cilium" as const, networkPolicy: "cilium" as const } : {};
     const common = { serviceCidr: net.serviceCidr, dnsServiceIP: net.dnsServiceIP, loadBalancerSku: "standard" as const, ...outboundProfile(outbound) };
     switch (net.plugin) {
@@ -78,7 +99,7 @@ export function networkProfileSpec(net: NetworkConfig, outbound: OutboundConfig 
     }
 }
 
-function osDiskFields(pool: PoolConfig): Pick<PoolSpec, "osDiskType" | "osDiskSizeGB"> {
+function osDiskFields(pool: PoolShape): Pick<PoolSpec, "osDiskType" | "osDiskSizeGB"> {
     const plan = osDiskPlan(pool);
     return { ...(plan.osDiskType ? { osDiskType: plan.osDiskType } : {}), ...(plan.osDiskSizeGB ? { osDiskSizeGB: plan.osDiskSizeGB } : {}) };
 }

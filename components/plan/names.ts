@@ -7,6 +7,8 @@
  * credentials 3–120 (FACTS §4); AKS dnsPrefix 1–54 (ManagedCluster.dnsPrefix). Kubernetes: DNS-1123 labels and
  * subdomains (kubernetes.io/docs/concepts/overview/working-with-objects/names); KEDA's HPA `keda-hpa-<name>` ≤ 63.
  */
+import { needsCluster, onContainerApps } from "../config/containerApps";
+import { ACA_SUBNET, acaScalerIdentityName, acaWorkerIdentityName } from "./containerAppsNames";
 import type { StackConfig } from "../config/stack";
 import type { WorkloadConfig } from "../config/workloads";
 import { compactName, dashedName } from "./naming";
@@ -121,26 +123,55 @@ function workloadNames(base: string, w: WorkloadConfig, i: number): DerivedName[
  * Every name the stack would create. `stack` is the Pulumi stack name; `suffix` the 6-hex uniqueSuffix (a
  * placeholder of the same length before the subscription is known: only lengths and charsets depend on it).
  */
-export function derivedNames(cfg: Pick<StackConfig, "namePrefix" | "messaging" | "keda" | "workloads" | "cluster">, stack: string, suffix = SUFFIX_PLACEHOLDER): DerivedName[] {
+/** An ACA workload's Azure names: its two identities (no Kubernetes object, no federated credential). */
+function containerAppsWorkloadNames(base: string, w: WorkloadConfig, i: number): DerivedName[] {
+    const keys = [k("namePrefix"), k("workloads", i, "name")];
+    return [
+        { kind: "userAssignedIdentity", name: acaWorkerIdentityName(base, w.name), what: `identity of workload ${w.name} (Container Apps job)`, keys, scope: "resource group" },
+        { kind: "userAssignedIdentity", name: acaScalerIdentityName(base, w.name), what: `scale-rule identity of workload ${w.name}`, keys, scope: "resource group" },
+    ];
+}
+
+export function derivedNames(cfg: Pick<StackConfig, "namePrefix" | "messaging" | "keda" | "workloads" | "cluster" | "containerApps">, stack: string, suffix = SUFFIX_PLACEHOLDER): DerivedName[] {
     const base = baseName(cfg.namePrefix, stack);
     const prefixKeys = [k("namePrefix")];
     const rg = "resource group";
     const cluster = clusterName(base);
+    // An existing cluster (cluster.existing) is read, not created: no VNet, subnets, cluster or control-plane identity.
+    // A stack whose every workload runs on Container Apps has no cluster and no KEDA at all.
+    const clusterStack = needsCluster(cfg);
+    const createdCluster: DerivedName[] = cfg.cluster.existing || !clusterStack
+        ? []
+        : [
+              { kind: "vnet", name: vnetName(base), what: "virtual network", keys: prefixKeys, scope: rg },
+              { kind: "subnet", name: NODE_SUBNET, what: "node subnet", keys: [], scope: "vnet" },
+              { kind: "managedCluster", name: cluster, what: "AKS cluster", keys: prefixKeys, scope: rg },
+              { kind: "dnsPrefix", name: cluster, what: "AKS DNS prefix", keys: prefixKeys, scope: rg },
+              { kind: "userAssignedIdentity", name: controlPlaneIdentityName(cluster), what: "AKS control-plane identity", keys: prefixKeys, scope: rg },
+              ...(cfg.cluster.virtualNodes ? [{ kind: "subnet", name: VIRTUAL_NODE_SUBNET, what: "virtual-node subnet", keys: [], scope: "vnet" } as const] : []),
+          ];
     const names: DerivedName[] = [
         { kind: "resourceGroup", name: resourceGroupName(base), what: "resource group", keys: prefixKeys, scope: "subscription" },
-        { kind: "vnet", name: vnetName(base), what: "virtual network", keys: prefixKeys, scope: rg },
-        { kind: "subnet", name: NODE_SUBNET, what: "node subnet", keys: [], scope: "vnet" },
-        { kind: "managedCluster", name: cluster, what: "AKS cluster", keys: prefixKeys, scope: rg },
-        { kind: "dnsPrefix", name: cluster, what: "AKS DNS prefix", keys: prefixKeys, scope: rg },
-        { kind: "userAssignedIdentity", name: controlPlaneIdentityName(cluster), what: "AKS control-plane identity", keys: prefixKeys, scope: rg },
+        ...createdCluster,
         { kind: "registry", name: registryName(cfg.namePrefix, suffix), what: "container registry", keys: prefixKeys, scope: "Azure (global)" },
-        { kind: "storageAccount", name: resultsAccountName(cfg.namePrefix, suffix), what: "results storage account", keys: prefixKeys, scope: "Azure (global)" },
+        // Results share a Storage queue's StorageV2 account; otherwise they get an account of their own (azure/messaging.ts).
+        ...(cfg.messaging.broker === "storageQueue" && cfg.messaging.results.accountKind === "StorageV2"
+            ? []
+            : [{ kind: "storageAccount", name: resultsAccountName(cfg.namePrefix, suffix), what: "results storage account", keys: prefixKeys, scope: "Azure (global)" } as const]),
         { kind: "blobContainer", name: cfg.messaging.results.containerName, what: "results container", keys: [k("messaging", "results", "containerName")], scope: "results account" },
-        { kind: "userAssignedIdentity", name: kedaIdentityName(base), what: "KEDA's identity", keys: prefixKeys, scope: rg },
-        { kind: "federatedCredential", name: federatedCredentialName(cfg.keda.namespace, "keda-operator"), what: "KEDA's federated credential", keys: [k("keda", "namespace")], scope: `identity ${kedaIdentityName(base)}` },
-        { kind: "k8sNamespace", name: cfg.keda.namespace, what: "KEDA's namespace", keys: [k("keda", "namespace")], scope: "KEDA" },
     ];
-    if (cfg.cluster.virtualNodes) names.push({ kind: "subnet", name: VIRTUAL_NODE_SUBNET, what: "virtual-node subnet", keys: [], scope: "vnet" });
+    if (clusterStack) {
+        names.push(
+            { kind: "userAssignedIdentity", name: kedaIdentityName(base), what: "KEDA's identity", keys: prefixKeys, scope: rg },
+            { kind: "federatedCredential", name: federatedCredentialName(cfg.keda.namespace, "keda-operator"), what: "KEDA's federated credential", keys: [k("keda", "namespace")], scope: `identity ${kedaIdentityName(base)}` },
+            { kind: "k8sNamespace", name: cfg.keda.namespace, what: "KEDA's namespace", keys: [k("keda", "namespace")], scope: "KEDA" },
+        );
+    }
+    if (cfg.workloads.some(onContainerApps) && cfg.containerApps.infrastructureSubnetCidr !== undefined) {
+        const subnetKeys = [k("containerApps", "infrastructureSubnetCidr")];
+        if (!createdCluster.some((n) => n.kind === "vnet")) names.push({ kind: "vnet", name: vnetName(base), what: "virtual network", keys: prefixKeys, scope: rg });
+        names.push({ kind: "subnet", name: ACA_SUBNET, what: "Container Apps subnet", keys: subnetKeys, scope: "vnet" });
+    }
     const queueKey = [k("messaging", "queueName")];
     if (cfg.messaging.broker === "serviceBus") {
         names.push(
@@ -154,7 +185,7 @@ export function derivedNames(cfg: Pick<StackConfig, "namePrefix" | "messaging" |
             { kind: "queue", name: poisonQueueName(cfg.messaging.queueName), what: "poison queue", keys: queueKey, scope: "queue account" },
         );
     }
-    cfg.workloads.forEach((w, i) => names.push(...workloadNames(base, w, i)));
+    cfg.workloads.forEach((w, i) => names.push(...(onContainerApps(w) ? containerAppsWorkloadNames(base, w, i) : workloadNames(base, w, i))));
     return names;
 }
 

@@ -48,7 +48,10 @@ export interface OutboundPlan {
     readonly nodeCapacity: number;
 }
 
-export function outboundPlan(outbound: OutboundConfig, nodes: number): OutboundPlan {
+/** The egress fields that size SNAT (config's OutboundConfig and AksCluster's resolved outbound args both fit). */
+export type OutboundSettings = Pick<OutboundConfig, "outboundIPs" | "allocatedOutboundPorts" | "idleTimeoutMinutes">;
+
+export function outboundPlan(outbound: OutboundSettings, nodes: number): OutboundPlan {
     const totalPorts = outbound.outboundIPs * SNAT_PORTS_PER_LB_IP;
     if (outbound.allocatedOutboundPorts === 0) {
         return { nodes, portsPerNode: automaticPortsPerNode(nodes), nodeCapacity: 1000 };
@@ -57,7 +60,7 @@ export function outboundPlan(outbound: OutboundConfig, nodes: number): OutboundP
 }
 
 /** The ManagedCluster networkProfile fields for egress (azure-native v3 ManagedClusterLoadBalancerProfileArgs). */
-export function outboundProfile(outbound: OutboundConfig): {
+export function outboundProfile(outbound: OutboundSettings): {
     outboundType: "loadBalancer";
     loadBalancerProfile: { managedOutboundIPs: { count: number }; allocatedOutboundPorts: number; idleTimeoutInMinutes: number };
 } {

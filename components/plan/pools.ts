@@ -10,16 +10,23 @@ export function allPools(cfg: PlatformConfig): PoolConfig[] {
     return [cfg.cluster.systemPool, ...cfg.pools];
 }
 
-export function effectiveMaxPods(cfg: Pick<PlatformConfig, "network">, pool: PoolConfig): number {
-    return pool.maxPods ?? DEFAULT_MAX_PODS[cfg.network.plugin];
+export type NetworkPlugin = keyof typeof DEFAULT_MAX_PODS;
+
+/** A pool's maxPods, or AKS's default for the network plugin. */
+export function maxPodsFor(plugin: NetworkPlugin, pool: Pick<PoolConfig, "maxPods">): number {
+    return pool.maxPods ?? DEFAULT_MAX_PODS[plugin];
+}
+
+export function effectiveMaxPods(cfg: { network: { plugin: NetworkPlugin } }, pool: Pick<PoolConfig, "maxPods">): number {
+    return maxPodsFor(cfg.network.plugin, pool);
 }
 
 /** The cluster autoscaler owns a pool's count only when the pool may change size. */
-export function isAutoscaled(pool: PoolConfig): boolean {
+export function isAutoscaled(pool: Pick<PoolConfig, "minCount" | "maxCount">): boolean {
     return pool.minCount < pool.maxCount;
 }
 
-export function isSpot(pool: PoolConfig): boolean {
+export function isSpot(pool: Pick<PoolConfig, "priority">): boolean {
     return pool.priority === "Spot";
 }
 
@@ -34,7 +41,7 @@ export const SPOT_TAINT = `${SPOT_LABEL.key}=${SPOT_LABEL.value}:NoSchedule`;
 export const CRITICAL_ADDONS_TAINT = "CriticalAddonsOnly=true:NoSchedule";
 
 /** Taints to declare on a pool: the user's, plus AKS's Spot taint declared explicitly so a diff never tries to remove it. */
-export function poolTaints(pool: PoolConfig, opts: { system: boolean; onlyCriticalAddons?: boolean }): string[] {
+export function poolTaints(pool: Pick<PoolConfig, "taints" | "priority">, opts: { system: boolean; onlyCriticalAddons?: boolean }): string[] {
     const taints = [...pool.taints];
     if (opts.system && opts.onlyCriticalAddons) taints.push(CRITICAL_ADDONS_TAINT);
     if (isSpot(pool)) taints.push(SPOT_TAINT);

@@ -9,6 +9,13 @@ import type { WorkloadConfig } from "../config/workloads";
 import { isoDurationSeconds } from "../config/duration";
 import { SPOT_LABEL } from "./pools";
 
+/**
+ * One workload with every default applied: what the config schema yields, and what ScaledWorkload resolves its
+ * args to (components/k8s/scaledWorkloadArgs.ts; test/componentDefaults.test.ts keeps the two sets of defaults equal).
+ */
+// The AKS renderer never reads where a workload runs (ACA workloads never reach it: index.ts filters them).
+export type WorkloadSpec = Omit<WorkloadConfig, "platform" | "containerApps">;
+
 /** Resolved values the objects need; strings, because rendering happens once Azure outputs are known. */
 export interface WorkloadInputs {
     readonly broker: { kind: "serviceBus" | "storageQueue"; queueName: string; resourceName: string; lockDurationMs: number; maxDeliveryCount: number };
@@ -53,25 +60,35 @@ export interface ShutdownBudget {
 }
 
 /** A pod may land on Spot when it requires or prefers Spot, or tolerates it ("any") and a Spot pool exists. */
-export function mayRunOnSpot(w: Pick<WorkloadConfig, "placement">, pools: readonly Pick<PoolConfig, "priority">[]): boolean {
+export function mayRunOnSpot(w: Pick<WorkloadSpec, "placement">, pools: readonly Pick<PoolConfig, "priority">[]): boolean {
+    return mayLandOnSpot(w, pools.some((p) => p.priority === "Spot"));
+}
+
+/** The same, given whether the cluster has Spot nodes at all. */
+export function mayLandOnSpot(w: Pick<WorkloadSpec, "placement">, spotNodes: boolean): boolean {
     if (w.placement === "system") return false;
-    return w.placement === "spot" || pools.some((p) => p.priority === "Spot");
+    return w.placement === "spot" || spotNodes;
 }
 
 /** The budget from placement, or from an explicit terminationGracePeriodSeconds (rules/shutdown.ts refuses one Spot cannot honour). */
-export function shutdownBudget(w: Pick<WorkloadConfig, "placement" | "terminationGracePeriodSeconds">, pools: readonly Pick<PoolConfig, "priority">[]): ShutdownBudget {
-    const spot = mayRunOnSpot(w, pools);
+export function shutdownBudget(w: Pick<WorkloadSpec, "placement" | "terminationGracePeriodSeconds">, pools: readonly Pick<PoolConfig, "priority">[]): ShutdownBudget {
+    return shutdownBudgetFor(w, pools.some((p) => p.priority === "Spot"));
+}
+
+/** The budget, given whether the cluster has Spot nodes (ScaledWorkload's `spotNodes`). */
+export function shutdownBudgetFor(w: Pick<WorkloadSpec, "placement" | "terminationGracePeriodSeconds">, spotNodes: boolean): ShutdownBudget {
+    const spot = mayLandOnSpot(w, spotNodes);
     const total = w.terminationGracePeriodSeconds ?? (spot ? SPOT_EVICTION_NOTICE_SECONDS : REGULAR_GRACE_SECONDS);
     return { terminationGracePeriodSeconds: total, workerGraceMs: Math.max(1, total - SHUTDOWN_MARGIN_SECONDS) * 1000, spot };
 }
 const HEALTH_PORT = 8080;
 
-export function triggerAuthenticationName(w: WorkloadConfig): string {
+export function triggerAuthenticationName(w: WorkloadSpec): string {
     return `${w.name}-azure-workload`;
 }
 
 /** Pod placement: tolerations and affinity per config (FACTS §2: Spot taint and label). */
-export function placement(w: WorkloadConfig): Record<string, unknown> {
+export function placement(w: WorkloadSpec): Record<string, unknown> {
     switch (w.placement) {
         case "system":
             return { nodeSelector: SYSTEM_NODE_SELECTOR, tolerations: [CRITICAL_ADDONS_TOLERATION] };
@@ -109,7 +126,7 @@ const SECURE_CONTAINER = {
     capabilities: { drop: ["ALL"] },
 };
 
-function podSpec(w: WorkloadConfig, inputs: WorkloadInputs, args: string[], extra: Record<string, unknown>, extraEnv: Record<string, unknown>[] = []): Record<string, unknown> {
+function podSpec(w: WorkloadSpec, inputs: WorkloadInputs, args: string[], extra: Record<string, unknown>, extraEnv: Record<string, unknown>[] = []): Record<string, unknown> {
     return {
         serviceAccountName: inputs.serviceAccountName,
         terminationGracePeriodSeconds: inputs.shutdown.terminationGracePeriodSeconds,
@@ -128,7 +145,7 @@ function podSpec(w: WorkloadConfig, inputs: WorkloadInputs, args: string[], extr
     };
 }
 
-function trigger(w: WorkloadConfig, inputs: WorkloadInputs): Record<string, unknown> {
+function trigger(w: WorkloadSpec, inputs: WorkloadInputs): Record<string, unknown> {
     const target = String(w.target ?? (w.kind === "job" ? 1 : 5));
     const activation = String(w.activation);
     const b = inputs.broker;
@@ -139,14 +156,14 @@ function trigger(w: WorkloadConfig, inputs: WorkloadInputs): Record<string, unkn
     return { type: b.kind === "serviceBus" ? "azure-servicebus" : "azure-queue", metadata, authenticationRef: { name: triggerAuthenticationName(w) } };
 }
 
-const meta = (w: WorkloadConfig, name = w.name) => ({ name, namespace: w.namespace, labels: { "app.kubernetes.io/name": w.name, "app.kubernetes.io/part-of": "kedascale" } });
+const meta = (w: WorkloadSpec, name = w.name) => ({ name, namespace: w.namespace, labels: { "app.kubernetes.io/name": w.name, "app.kubernetes.io/part-of": "kedascale" } });
 
-export function renderTriggerAuthentication(w: WorkloadConfig): K8sObject {
+export function renderTriggerAuthentication(w: WorkloadSpec): K8sObject {
     // KEDA's own federated identity reads the queue length (podIdentity without identityId: FACTS §4, keda#4597).
     return { apiVersion: KEDA_API, kind: "TriggerAuthentication", metadata: meta(w, triggerAuthenticationName(w)), spec: { podIdentity: { provider: "azure-workload" } } };
 }
 
-export function renderDeployment(w: WorkloadConfig, inputs: WorkloadInputs): K8sObject {
+export function renderDeployment(w: WorkloadSpec, inputs: WorkloadInputs): K8sObject {
     const labels = { "app.kubernetes.io/name": w.name };
     const probe = (path: string) => ({ httpGet: { path, port: HEALTH_PORT }, periodSeconds: 10, failureThreshold: 3 });
     return {
@@ -169,7 +186,7 @@ export function renderDeployment(w: WorkloadConfig, inputs: WorkloadInputs): K8s
     };
 }
 
-export function renderScaledObject(w: WorkloadConfig, inputs: WorkloadInputs): K8sObject {
+export function renderScaledObject(w: WorkloadSpec, inputs: WorkloadInputs): K8sObject {
     const spec: Record<string, any> = {
         scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: w.name },
         pollingInterval: w.pollingInterval,
@@ -190,7 +207,7 @@ export function renderScaledObject(w: WorkloadConfig, inputs: WorkloadInputs): K
     return { apiVersion: KEDA_API, kind: "ScaledObject", metadata: meta(w), spec };
 }
 
-export function renderScaledJob(w: WorkloadConfig, inputs: WorkloadInputs): K8sObject {
+export function renderScaledJob(w: WorkloadSpec, inputs: WorkloadInputs): K8sObject {
     return {
         apiVersion: KEDA_API,
         kind: "ScaledJob",
@@ -219,7 +236,7 @@ export function renderScaledJob(w: WorkloadConfig, inputs: WorkloadInputs): K8sO
 }
 
 /** Name of the suspended CronJob that holds a workload's load run template. */
-export function loadTemplateName(w: Pick<WorkloadConfig, "name">): string {
+export function loadTemplateName(w: Pick<WorkloadSpec, "name">): string {
     return `${w.name}-load`;
 }
 
@@ -235,7 +252,7 @@ export const JOB_NAME_LABEL = "batch.kubernetes.io/job-name";
  * The run id is that Job's name (downward API → env → `$(KEDASCALE_RUN_ID)` in args), so every run has its
  * own id and `verify` of a rerun can never pass on an earlier run's results (the manifest is written once).
  */
-export function renderLoadTemplate(w: WorkloadConfig, inputs: WorkloadInputs): K8sObject | undefined {
+export function renderLoadTemplate(w: WorkloadSpec, inputs: WorkloadInputs): K8sObject | undefined {
     if (!w.loadTest) return undefined;
     const lt = w.loadTest;
     const args = ["send", "--count", String(lt.messages), "--concurrency", String(lt.concurrency), "--size", String(lt.size), "--run-id", "$(KEDASCALE_RUN_ID)"];
@@ -272,10 +289,25 @@ export function renderLoadTemplate(w: WorkloadConfig, inputs: WorkloadInputs): K
 }
 
 /** Broker numbers the worker must agree with: the queue's lock and delivery limit. */
-export function brokerLimits(cfg: StackConfig): { lockDurationMs: number; maxDeliveryCount: number } {
+export interface DeliveryLimits {
+    readonly lockDurationMs: number;
+    readonly maxDeliveryCount: number;
+}
+
+/** Storage queues have no lock: the worker's invisibility window per receive or renewal (consumer --visibility-timeout 30). */
+export const STORAGE_VISIBILITY_MS = 30_000;
+
+/** Service Bus: the queue's lockDuration and maxDeliveryCount. Storage: the window above and the worker's own dequeue limit. */
+export function deliveryLimits(
+    b: { kind: "serviceBus"; lockDuration: string; maxDeliveryCount: number } | { kind: "storageQueue"; maxDequeueCount: number },
+): DeliveryLimits {
+    return b.kind === "serviceBus"
+        ? { lockDurationMs: isoDurationSeconds(b.lockDuration) * 1000, maxDeliveryCount: b.maxDeliveryCount }
+        : { lockDurationMs: STORAGE_VISIBILITY_MS, maxDeliveryCount: b.maxDequeueCount };
+}
+
+export function brokerLimits(cfg: Pick<StackConfig, "messaging">): DeliveryLimits {
     const m = cfg.messaging;
-    return m.broker === "serviceBus"
-        ? { lockDurationMs: isoDurationSeconds(m.serviceBus.lockDuration) * 1000, maxDeliveryCount: m.serviceBus.maxDeliveryCount }
-        : { lockDurationMs: 30_000, maxDeliveryCount: m.storageQueue.maxDequeueCount };
+    return m.broker === "serviceBus" ? deliveryLimits({ kind: "serviceBus", ...m.serviceBus }) : deliveryLimits({ kind: "storageQueue", ...m.storageQueue });
 }
 

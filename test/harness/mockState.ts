@@ -24,6 +24,10 @@ export const NAME_INPUT: Record<string, string> = {
     "azure-native:storage:Queue": "queueName",
     "azure-native:storage:BlobContainer": "containerName",
     "azure-native:authorization:RoleAssignment": "roleAssignmentName",
+    "azure-native:app:ManagedEnvironment": "environmentName",
+    "azure-native:app:Job": "jobName",
+    "azure-native:operationalinsights:Workspace": "workspaceName",
+    "azure-native:monitor:DiagnosticSetting": "name",
 };
 
 /** A short stable GUID-like id derived from a name, so principal ids differ per identity. */
@@ -68,8 +72,67 @@ export function mockState(args: MockResourceArgs): { id: string; state: Record<s
     return { id, state };
 }
 
+/**
+ * An existing AKS cluster as GET managedCluster returns it (azure-native v3 getManagedCluster, API 2025-xx): OIDC
+ * issuer and workload identity on, a kubelet identity, a system pool and a Spot pool, no KEDA add-on. Tests change
+ * one field through setCallOverride to prove the read-time checks.
+ */
+export function existingClusterState(inputs: Record<string, unknown>): Record<string, unknown> {
+    const rg = String(inputs.resourceGroupName);
+    const name = String(inputs.resourceName);
+    return {
+        id: `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${name}`,
+        name,
+        type: "Microsoft.ContainerService/ManagedClusters",
+        location: "westeurope",
+        provisioningState: "Succeeded",
+        kubernetesVersion: "1.34.2",
+        currentKubernetesVersion: "1.34.2",
+        dnsPrefix: name,
+        fqdn: `${name}-abc123.hcp.westeurope.azmk8s.io`,
+        sku: { name: "Base", tier: "Standard" },
+        enableRBAC: true,
+        nodeResourceGroup: `MC_${rg}_${name}_westeurope`,
+        identity: { type: "SystemAssigned", principalId: fakeGuid(`cp/${name}`), tenantId: MOCK_TENANT },
+        identityProfile: {
+            kubeletidentity: {
+                resourceId: `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/MC_${rg}_${name}_westeurope/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}-agentpool`,
+                clientId: fakeGuid(`kubelet-client/${name}`),
+                objectId: fakeGuid(`kubelet/${name}`),
+            },
+        },
+        oidcIssuerProfile: { enabled: true, issuerURL: `https://westeurope.oic.prod-aks.azure.com/${MOCK_TENANT}/${fakeGuid(`issuer/${name}`)}/` },
+        securityProfile: { workloadIdentity: { enabled: true } },
+        workloadAutoScalerProfile: {},
+        agentPoolProfiles: [
+            { name: "system", mode: "System", vmSize: "Standard_D4ds_v5", count: 3, enableAutoScaling: false, osType: "Linux", type: "VirtualMachineScaleSets" },
+            { name: "spot", mode: "User", vmSize: "Standard_D4ds_v5", count: 0, minCount: 0, maxCount: 20, enableAutoScaling: true, scaleSetPriority: "Spot", scaleSetEvictionPolicy: "Delete", spotMaxPrice: -1, osType: "Linux", type: "VirtualMachineScaleSets" },
+        ],
+        networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", podCidr: "10.244.0.0/16", serviceCidr: "10.0.0.0/16", dnsServiceIP: "10.0.0.10", outboundType: "loadBalancer" },
+    };
+}
+
+type CallOverride = (inputs: Record<string, unknown>, result: Record<string, unknown>) => Record<string, unknown>;
+const callOverrides = new Map<string, CallOverride>();
+
+/** Changes what one invoke returns (until clearCallOverrides): `override` gets the inputs and the default result. */
+export function setCallOverride(token: string, override: CallOverride): void {
+    callOverrides.set(token, override);
+}
+export function clearCallOverrides(): void {
+    callOverrides.clear();
+}
+
 export function mockCall(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    const result = defaultCall(token, inputs);
+    const override = callOverrides.get(token);
+    return override ? override(inputs, result) : result;
+}
+
+function defaultCall(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
     switch (token) {
+        case "azure-native:containerservice:getManagedCluster":
+            return existingClusterState(inputs);
         case "azure-native:authorization:getClientConfig":
             return { subscriptionId: MOCK_SUBSCRIPTION, tenantId: MOCK_TENANT, clientId: fakeGuid("deployer"), objectId: fakeGuid("deployer-object") };
         case "azure-native:containerservice:listManagedClusterUserCredentials": {

@@ -19,7 +19,7 @@ async function main(): Promise<number> {
     const run = await runUnderMocks(stack, {}, {
         async importProgram() {
             // No network under mocks: the deployer's ACR token exchange answers like the tests' does.
-            const acrToken = require.resolve("../../components/acrToken");
+            const acrToken = require.resolve("../../components/azure/acrToken");
             const stub = new Module(acrToken);
             stub.filename = acrToken;
             stub.loaded = true;

@@ -61,6 +61,17 @@ function capacityLines(c: CapacityOutput | undefined): string[] {
     ];
 }
 
+/** Container Apps jobs: cores at every job's max executions against the environment's core quota (preflight checked it). */
+function containerAppsLines(c: { coreQuota: number; coresAtMax: number; jobs: string[] } | null | undefined): string[] {
+    if (!c) return [];
+    return [
+        "Container Apps environment (Consumption workload profile):",
+        `  jobs: ${c.jobs.join(", ")}`,
+        `  cores at max executions: ${c.coresAtMax} of the environment's core quota ${c.coreQuota} (default 100; raise it with a quota request on the environment)`,
+        "",
+    ];
+}
+
 /** The whole report, and whether the stack would deploy (no preflight error, the program ran to the end). */
 export function planReport(stack: string, run: SettledRun): { text: string; ok: boolean } {
     const err = run.error;
@@ -73,7 +84,9 @@ export function planReport(stack: string, run: SettledRun): { text: string; ok: 
         out.push("", ...errorText.split("\n").map((l) => `  ${l}`), "");
     } else {
         out.push(`Resources (${run.resources.length}), by component:`, ...treeLines(run.resources).map((l) => `  ${l}`), "");
-        out.push("Capacity and quota:", ...capacityLines(run.outputs.capacity as CapacityOutput | undefined), "");
+        // A stack whose every workload runs on Container Apps has no cluster, so no node capacity (capacity is null).
+        if (run.outputs.capacity !== null) out.push("Capacity and quota:", ...capacityLines(run.outputs.capacity as CapacityOutput | undefined), "");
+        out.push(...containerAppsLines(run.outputs.containerApps as Parameters<typeof containerAppsLines>[0]));
     }
     out.push(run.warnings.length ? `Warnings (${run.warnings.length}):` : "Warnings: none", ...run.warnings.map((w) => `  - ${w}`));
     return { text: out.join("\n") + "\n", ok: errorText === undefined };

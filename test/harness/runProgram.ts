@@ -23,7 +23,7 @@ export async function settleProgram(stack: string, overrides: Record<string, unk
     return runUnderMocks(stack, overrides, {
         async importProgram() {
             vi.resetModules();
-            vi.doMock("../../components/acrToken", () => ({ acrCredentials: async () => MOCK_ACR_CREDENTIALS }));
+            vi.doMock("../../components/azure/acrToken", () => ({ acrCredentials: async () => MOCK_ACR_CREDENTIALS }));
             return import("../../index");
         },
         captureWarnings(sink) {

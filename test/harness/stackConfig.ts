@@ -47,3 +47,18 @@ export function stackConfig(stack: string, overrides: Record<string, unknown> = 
     }
     return merged;
 }
+
+/** Where a stack's workloads run, read from its stack file: a cluster kedascale creates, an existing one, or none (ACA only). */
+export type ClusterKind = "created" | "existing" | "none";
+
+export function clusterKind(stack: string): ClusterKind {
+    const file = readStackFile(stack);
+    if ((file["kedascale:cluster"] as { existing?: unknown } | undefined)?.existing) return "existing";
+    const workloads = (file["kedascale:workloads"] ?? []) as { platform?: string }[];
+    return workloads.length > 0 && workloads.every((w) => w.platform === "containerApps") ? "none" : "created";
+}
+
+/** The stack file's workloads that run on AKS under KEDA (not on Container Apps). */
+export function kedaWorkloads<W extends { platform?: string }>(stack: string): W[] {
+    return ((readStackFile(stack)["kedascale:workloads"] ?? []) as W[]).filter((w) => w.platform !== "containerApps");
+}

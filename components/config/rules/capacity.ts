@@ -2,6 +2,7 @@
  * Capacity that can never fit: a pod larger than any node it may run on (after AKS's reservations), more replicas
  * than the Spot pools can ever hold, a Job deadline shorter than its work, a network plugin past its node limit.
  */
+import { onContainerApps } from "../containerApps";
 import { KUBENET_MAX_NODES, nodeAllocatable } from "../../limits/platform";
 import { lookupVmSize } from "../../limits/vmSizes";
 import { allPools, effectiveMaxPods, isSpot } from "../../plan/pools";
@@ -56,6 +57,7 @@ function podsPerNode(room: PoolRoom, cpu: number, mem: number): number {
 export function podFitRules(cfg: StackConfig): Problem[] {
     const problems: Problem[] = [];
     cfg.workloads.forEach((w, i) => {
+        if (onContainerApps(w)) return; // ACA replicas run on no node of ours (rules/containerApps.ts sizes them)
         const { cpu, mem } = request(w);
         if (cpu === undefined || mem === undefined) return;
         const candidates = rooms(cfg, eligiblePools(cfg, w));
@@ -86,7 +88,7 @@ export function spotCapacityRules(cfg: StackConfig, ctx: RuleContext): Problem[]
     let demand = 0;
     const demanding: string[] = [];
     cfg.workloads.forEach((w, i) => {
-        if (w.placement !== "spot" || w.spotAffinity !== "required") return;
+        if (onContainerApps(w) || w.placement !== "spot" || w.spotAffinity !== "required") return;
         const { cpu, mem } = request(w);
         if (cpu === undefined || mem === undefined) return;
         const slots = spotRooms.reduce((s, r) => s + r.pool.maxCount * podsPerNode(r, cpu, mem), 0);
@@ -121,7 +123,7 @@ export function jobDeadlineRules(cfg: StackConfig): Problem[] {
     const problems: Problem[] = [];
     cfg.workloads.forEach((w, i) => {
         const workMs = w.loadTest?.workMs;
-        if (w.kind !== "job" || workMs === undefined) return;
+        if (w.kind !== "job" || workMs === undefined || onContainerApps(w)) return;
         const workS = Math.ceil(workMs / 1000);
         if (w.job.activeDeadlineSeconds <= workS) {
             problems.push(

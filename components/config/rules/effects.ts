@@ -3,6 +3,7 @@
  * ignores, fallback replicas above the maximum, an API QPS above its burst, labels Kubernetes or AKS reserve.
  * "Written by the user" is read from the raw config (context.ts given), so schema defaults never trigger these.
  */
+import { onContainerApps } from "../containerApps";
 import { isAutoscaled } from "../../plan/pools";
 import type { StackConfig } from "../stack";
 import { given, type RuleContext } from "./context";
@@ -13,7 +14,8 @@ export function noEffectRules(cfg: StackConfig, ctx: RuleContext): Problem[] {
     const ignored = (keys: string[], what: string, fix: string) => problems.push(error(keys, what, fix));
     const rawWorkloads = Array.isArray(ctx.raw.workloads) ? ctx.raw.workloads : [];
     cfg.workloads.forEach((w, i) => {
-        if (rawWorkloads[i] === undefined) return;
+        // ACA workloads: every AKS-only field is refused by rules/containerApps.ts, once.
+        if (rawWorkloads[i] === undefined || onContainerApps(w)) return;
         const k = (...p: (string | number)[]) => key("workloads", i, ...p);
         const wrote = (...p: (string | number)[]) => given(ctx, "workloads", i, ...p);
         if (w.kind === "job") {

@@ -3,11 +3,14 @@
  * section with a schema error is skipped, the others still report. Keep rules small so one broken section hides
  * as little as possible.
  */
+import { needsCluster } from "../containerApps";
 import type { StackConfig } from "../stack";
 import { jobDeadlineRules, podFitRules, pluginNodeLimitRules, spotCapacityRules } from "./capacity";
 import { clusterRules } from "./cluster";
+import { CONTAINER_APPS_RULES } from "./containerApps";
 import type { RuleContext } from "./context";
 import { brokerEffectRules, clusterEffectRules, labelRules, networkEffectRules, noEffectRules, rateRules } from "./effects";
+import { existingClusterRules } from "./existingCluster";
 import { kedaRules } from "./keda";
 import { kedaVersionRules, kubernetesVersionRules, regionRules } from "./limits";
 import { messagingRules } from "./messaging";
@@ -22,35 +25,57 @@ import { spotPlacementRules, workloadRules } from "./workloads";
 
 export type Rule = (cfg: StackConfig, ctx: RuleContext) => Problem[];
 
+/**
+ * A rule about the cluster kedascale creates (its network, pools, tier, egress): with `cluster.existing` there is no
+ * such cluster and its settings are refused outright (existingCluster.ts), so the rule would only judge defaults.
+ */
+const createdClusterOnly =
+    (rule: Rule): Rule =>
+    (cfg, ctx) =>
+        cfg.cluster.existing || !needsCluster(cfg) ? [] : rule(cfg, ctx);
+
+/**
+ * A rule about KEDA on the cluster: a stack whose every workload runs on Azure Container Apps has no cluster and no
+ * KEDA release (containerApps.ts refuses their settings there), so the rule would only judge defaults.
+ */
+const clusterStackOnly =
+    (rule: Rule): Rule =>
+    (cfg, ctx) =>
+        needsCluster(cfg) ? rule(cfg, ctx) : [];
+
 export const RULES: readonly Rule[] = [
-    virtualNodeRules,
-    addressCapacityRules,
-    addressOverlapRules,
-    poolRules,
-    vmSizeRules,
-    osDiskRules,
-    systemPoolSizeRules,
-    clusterRules,
+    existingClusterRules,
+    ...[
+        virtualNodeRules,
+        addressCapacityRules,
+        addressOverlapRules,
+        poolRules,
+        vmSizeRules,
+        osDiskRules,
+        systemPoolSizeRules,
+        clusterRules,
+        spotPlacementRules,
+        outboundRules,
+        kubernetesVersionRules,
+        podFitRules,
+        spotCapacityRules,
+        pluginNodeLimitRules,
+        networkEffectRules,
+        clusterEffectRules,
+        labelRules,
+    ].map(createdClusterOnly),
     messagingRules,
     workloadRules,
-    spotPlacementRules,
-    kedaRules,
+    clusterStackOnly(kedaRules),
     shutdownRules,
-    outboundRules,
     regionRules,
-    kubernetesVersionRules,
-    kedaVersionRules,
-    podFitRules,
-    spotCapacityRules,
+    clusterStackOnly(kedaVersionRules),
     jobDeadlineRules,
-    pluginNodeLimitRules,
     noEffectRules,
     brokerEffectRules,
-    networkEffectRules,
-    clusterEffectRules,
-    labelRules,
     rateRules,
     nameRules,
+    ...CONTAINER_APPS_RULES,
 ];
 
 /** Every rule over a complete config (tests and tools); load.ts runs them one by one over partial config. */

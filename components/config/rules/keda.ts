@@ -1,6 +1,7 @@
 /**
  * KEDA's install and the workloads' Kubernetes names, checked against what the API server and the chart do.
  */
+import { onContainerApps } from "../containerApps";
 import type { StackConfig } from "../stack";
 import { error, key, type Problem } from "./problem";
 
@@ -33,6 +34,7 @@ export function kedaRules(cfg: StackConfig): Problem[] {
     // CPU needs no rule: the limit is rendered ≥ the request (plan/kedaOperator.ts operatorLimits).
 
     cfg.workloads.forEach((w, i) => {
+        if (onContainerApps(w)) return; // no namespace, no load-run Job on ACA
         const ns = w.namespace;
         const nsKey = key("workloads", i, "namespace");
         if (ns === cfg.keda.namespace) {

@@ -48,7 +48,7 @@ export function kedaVersionRules(cfg: StackConfig): Problem[] {
     const problems: Problem[] = [];
     if (!KEDA_CHART_KNOWN_GOOD.includes(v)) {
         problems.push(
-            error(k, `KEDA chart "${v}" is not a version kedascale is tested with; the chart has no values schema, so Helm would silently ignore any value it does not read (identity, API rate, resources)`, `use ${good}, or check every value in components/kedaInstall.ts against that chart's values.yaml and add it to components/limits/platform.ts`),
+            error(k, `KEDA chart "${v}" is not a version kedascale is tested with; the chart has no values schema, so Helm would silently ignore any value it does not read (identity, API rate, resources)`, `use ${good}, or check every value in components/plan/kedaChart.ts against that chart's values.yaml and add it to components/limits/platform.ts`),
         );
     }
     const kv = cfg.cluster.kubernetesVersion;

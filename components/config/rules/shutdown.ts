@@ -5,16 +5,22 @@
  * would promise the worker time it does not get: it would still be finishing work when the VM disappears,
  * and its in-flight messages would come back only after their lock or visibility timeout, not at once.
  */
+import { onContainerApps } from "../containerApps";
 import { mayRunOnSpot, SHUTDOWN_MARGIN_SECONDS, SPOT_EVICTION_NOTICE_SECONDS } from "../../plan/workload";
 import type { StackConfig } from "../stack";
 import { error, key, type Problem } from "./problem";
 
+/** An existing cluster's pools are unknown before it is read: assume it may have Spot nodes (the safe side). */
+const EXISTING_CLUSTER_POOLS = [{ priority: "Spot" as const }];
+
 export function shutdownRules(cfg: StackConfig): Problem[] {
     const problems: Problem[] = [];
+    const pools = cfg.cluster.existing ? EXISTING_CLUSTER_POOLS : cfg.pools;
     cfg.workloads.forEach((w, i) => {
         const grace = w.terminationGracePeriodSeconds;
-        if (grace === undefined || grace <= SPOT_EVICTION_NOTICE_SECONDS || !mayRunOnSpot(w, cfg.pools)) return;
-        const why = w.placement === "spot" ? `placement "spot"` : `placement "any" tolerates the Spot pool(s)`;
+        // ACA workloads: terminationGracePeriodSeconds is refused outright there (rules/containerApps.ts).
+        if (grace === undefined || grace <= SPOT_EVICTION_NOTICE_SECONDS || onContainerApps(w) || !mayRunOnSpot(w, pools)) return;
+        const why = w.placement === "spot" ? `placement "spot"` : cfg.cluster.existing ? `placement "any" tolerates Spot, which the existing cluster may have` : `placement "any" tolerates the Spot pool(s)`;
         problems.push(
             error(
                 [key("workloads", i, "terminationGracePeriodSeconds"), key("workloads", i, "placement")],

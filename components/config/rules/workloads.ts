@@ -1,4 +1,5 @@
 /** KEDA's own admission rules (v2.20 CEL, FACTS §9) and placement sanity, checked before anything is registered. */
+import { onContainerApps } from "../containerApps";
 import type { StackConfig } from "../stack";
 import { error, key, warning, type Problem } from "./problem";
 
@@ -63,7 +64,7 @@ function memoryBytes(q: string): number {
 export function spotPlacementRules(cfg: StackConfig): Problem[] {
     const hasSpot = cfg.pools.some((p) => p.priority === "Spot");
     return cfg.workloads.flatMap((w, i) =>
-        w.placement === "spot" && !hasSpot
+        w.placement === "spot" && !hasSpot && !onContainerApps(w)
             ? [error([key("workloads", i, "placement"), key("pools")], `placement "spot" but no pool under kedascale:pools has priority "Spot"; pods would stay Pending`, `add a Spot pool, or set placement to "any" or "system"`)]
             : [],
     );

@@ -1,9 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { acrCredentials } from "./acrToken";
+import { acrCredentials } from "../azure/acrToken";
 
 export interface WorkerImageArgs {
-    /** ACR login server to push to. */
+    /** ACR login server to push to; the deployer needs AcrPush there (the admin user stays off). */
     loginServer: pulumi.Input<string>;
     /** Entra tenant of the registry (for the token exchange). */
     tenantId: pulumi.Input<string>;
@@ -19,13 +19,14 @@ export interface WorkerImageArgs {
 
 /** The consumer image, built from consumer/ and pushed to ACR with an Entra token; consumed by digest. */
 export class WorkerImage extends pulumi.ComponentResource {
+    public readonly image: docker.Image;
     /** `<loginServer>/<repository>@sha256:…`: pods pin this, so only a real change rolls them. */
     public readonly imageDigestRef: pulumi.Output<string>;
 
     constructor(name: string, args: WorkerImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kedascale:k8s:WorkerImage", name, {}, opts);
         const credentials = pulumi.all([args.loginServer, args.tenantId]).apply(([server, tenant]) => acrCredentials(server, tenant));
-        const image = new docker.Image(
+        const image = (this.image = new docker.Image(
             `${name}-image`,
             {
                 imageName: pulumi.interpolate`${args.loginServer}/${args.repository ?? "kedascale-worker"}:latest`,
@@ -33,8 +34,8 @@ export class WorkerImage extends pulumi.ComponentResource {
                 registry: { server: args.loginServer, username: credentials.username, password: pulumi.secret(credentials.password) },
             },
             { parent: this },
-        );
+        ));
         this.imageDigestRef = image.repoDigest;
-        this.registerOutputs({ imageDigestRef: this.imageDigestRef });
+        this.registerOutputs({ image, imageDigestRef: this.imageDigestRef });
     }
 }

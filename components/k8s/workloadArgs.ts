@@ -1,0 +1,89 @@
+/**
+ * What one queue worker runs and how KEDA scales it: ScaledWorkload's `workload` argument, every optional field with
+ * KEDA's or kedascale's default (FACTS §9), and the resolver that applies them. The config schema
+ * (config/workloads.ts) has the same defaults; test/componentDefaults.test.ts keeps them equal.
+ */
+import type { WorkloadSpec } from "../plan/workload";
+
+export interface WorkloadArgs {
+    /** Name of the Deployment/ScaledObject or ScaledJob and of its ServiceAccount: DNS-1123, ≤ 54 (KEDA's HPA keda-hpa-<name> ≤ 63). Required. */
+    name: string;
+    /** deployment: long-running workers scaled by a ScaledObject; job: Jobs created by a ScaledJob. Required. */
+    kind: "deployment" | "job";
+    /** Namespace of every object, which must exist (not KEDA's nor a reserved one). Default: workloads. */
+    namespace?: string;
+    /** spot: Spot nodes (required or preferred); system: the system pool; any: wherever it fits. Default: spot. */
+    placement?: "spot" | "system" | "any";
+    /** With placement spot: required, or preferred (may fall back to regular nodes). Default: required. */
+    spotAffinity?: "required" | "preferred";
+    /** Requests decide pods per node; limits.memory ≥ requests.memory. Required. */
+    resources: { requests: { cpu: string; memory: string }; limits: { cpu?: string; memory: string } };
+    /** Messages one pod processes at once (deployment), 1–256. Default: 8. */
+    inflight?: number;
+    /** Messages per replica or Job (messageCount / queueLength). Default: 5 for deployments, 1 for jobs. */
+    target?: number;
+    /** Messages that wake the workload from zero. Default: 0. */
+    activation?: number;
+    /** Seconds between KEDA's queue polls, ≥ 1. Default: 30. */
+    pollingInterval?: number;
+    /** Seconds after the last activity before scaling to zero (deployment). Default: 300. */
+    cooldownPeriod?: number;
+    /** Default: 0. */
+    minReplicaCount?: number;
+    /** ≥ minReplicaCount. Default: 100. */
+    maxReplicaCount?: number;
+    /** Only 0, and below minReplicaCount (deployment). Default: none. */
+    idleReplicaCount?: number;
+    /** Replicas to hold while the scaler fails (deployment). Default: none. */
+    fallback?: { failureThreshold: number; replicas: number };
+    /** HPA scale-down (deployment): wait 0–3,600 s (default 300), then remove at most 1–100 % per minute (default 50). Default: none (HPA's own). */
+    scaleDown?: { stabilizationWindowSeconds?: number; percentPerMinute?: number };
+    /** Pod grace. Default: 30 if pods may land on Spot (eviction notice ~30 s), else 60; the worker gets 10 s less. */
+    terminationGracePeriodSeconds?: number;
+    /** ScaledJob settings (kind job). Default: once, default strategy, gradual rollout, backoff 2, deadline 900 s, history 10/10. */
+    job?: {
+        mode?: "once" | "drain";
+        scalingStrategy?: "default" | "accurate" | "eager";
+        /** Anything but gradual deletes running Jobs on every spec change (keda#1021). */
+        rollout?: "gradual" | "immediate";
+        backoffLimit?: number;
+        activeDeadlineSeconds?: number;
+        successfulJobsHistoryLimit?: number;
+        failedJobsHistoryLimit?: number;
+    };
+    /** A suspended CronJob `<name>-load` (own sender identity) that only `kubectl create job --from` runs. Default: none. */
+    loadTest?: { messages: number; concurrency?: number; size?: number; workMs?: number };
+}
+
+export function resolveWorkload(w: WorkloadArgs): WorkloadSpec {
+    const job = w.job ?? {};
+    return {
+        name: w.name,
+        kind: w.kind,
+        namespace: w.namespace ?? "workloads",
+        placement: w.placement ?? "spot",
+        spotAffinity: w.spotAffinity ?? "required",
+        resources: w.resources,
+        inflight: w.inflight ?? 8,
+        target: w.target,
+        activation: w.activation ?? 0,
+        pollingInterval: w.pollingInterval ?? 30,
+        cooldownPeriod: w.cooldownPeriod ?? 300,
+        minReplicaCount: w.minReplicaCount ?? 0,
+        maxReplicaCount: w.maxReplicaCount ?? 100,
+        idleReplicaCount: w.idleReplicaCount,
+        fallback: w.fallback,
+        scaleDown: w.scaleDown && { stabilizationWindowSeconds: w.scaleDown.stabilizationWindowSeconds ?? 300, percentPerMinute: w.scaleDown.percentPerMinute ?? 50 },
+        terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,
+        job: {
+            mode: job.mode ?? "once",
+            scalingStrategy: job.scalingStrategy ?? "default",
+            rollout: job.rollout ?? "gradual",
+            backoffLimit: job.backoffLimit ?? 2,
+            activeDeadlineSeconds: job.activeDeadlineSeconds ?? 900,
+            successfulJobsHistoryLimit: job.successfulJobsHistoryLimit ?? 10,
+            failedJobsHistoryLimit: job.failedJobsHistoryLimit ?? 10,
+        },
+        loadTest: w.loadTest && { messages: w.loadTest.messages, concurrency: w.loadTest.concurrency ?? 32, size: w.loadTest.size ?? 256, workMs: w.loadTest.workMs },
+    };
+}
