@@ -92,3 +92,50 @@ export function hpaScaleUpLimit(current: number): number {
 
 /** The kube-controller-manager's --horizontal-pod-autoscaler-sync-period default (15 s). */
 export const HPA_SYNC_SECONDS = 15;
+
+/** What KEDA and the HPA keep between steps of a ScaledObject (times in seconds). */
+export interface ScaledObjectState {
+    /** Replicas asked of the Deployment. */
+    readonly replicas: number;
+    /** Last poll at which the scaler was active (queueLength > activation); -Infinity before any. */
+    readonly lastActiveAt: number;
+    /** Since when the HPA has wanted fewer replicas (scale-down stabilization), if it does. */
+    readonly belowSince?: number;
+}
+
+export interface ScaledObjectLoopSpec extends ScaledObjectSpec {
+    readonly cooldownPeriod: number;
+    /** KEDA scales to this (only 0 is allowed) instead of min when inactive; undefined = min. */
+    readonly idleReplicaCount?: number;
+    /** The HPA's scale-down stabilization window (behavior.scaleDown.stabilizationWindowSeconds, default 300). */
+    readonly scaleDownStabilizationSeconds: number;
+}
+
+/**
+ * KEDA's own step at a poll of a ScaledObject (pkg/scaling/executor/scale_scaledobjects.go RequestScale): active and
+ * at zero → max(min, 1) (KEDA activates; the HPA cannot scale from 0); inactive for cooldownPeriod since the last active
+ * poll → idleReplicaCount if set, else minReplicaCount. Anything in between is the HPA's job (hpaSync).
+ */
+export function scaledObjectPoll(spec: ScaledObjectLoopSpec, s: ScaledObjectState, queueLength: number, t: number): ScaledObjectState {
+    const active = queueLength > spec.activation;
+    const lastActiveAt = active ? t : s.lastActiveAt;
+    const rest = spec.idleReplicaCount ?? spec.minReplicaCount;
+    if (active && s.replicas === 0) return { ...s, lastActiveAt, replicas: Math.max(1, spec.minReplicaCount) };
+    if (!active && s.replicas > rest && t - lastActiveAt >= spec.cooldownPeriod) return { ...s, replicas: rest, lastActiveAt };
+    return { ...s, lastActiveAt };
+}
+
+/**
+ * One HPA sync (every HPA_SYNC_SECONDS) of a Deployment KEDA has activated: scale up at once within hpaScaleUpLimit,
+ * scale down only after wanting fewer for the whole stabilization window, never below 1 (0 is KEDA's decision).
+ */
+export function hpaSync(spec: ScaledObjectLoopSpec, s: ScaledObjectState, queueLength: number, t: number): ScaledObjectState {
+    if (s.replicas === 0) return s;
+    const desired = scaledObjectDesiredReplicas(spec, queueLength, s.replicas);
+    if (desired > s.replicas) return { ...s, replicas: Math.min(desired, hpaScaleUpLimit(s.replicas)), belowSince: undefined };
+    if (desired < s.replicas) {
+        const belowSince = s.belowSince ?? t;
+        return t - belowSince >= spec.scaleDownStabilizationSeconds ? { ...s, replicas: Math.max(desired, 1), belowSince } : { ...s, belowSince };
+    }
+    return { ...s, belowSince: undefined };
+}

@@ -5,7 +5,7 @@
  * Not modelled: the scheduler's own latency, API-server throttling beyond KEDA's client, VMSS batch limits, Spot
  * evictions during the burst, HPA tolerance; say so where it matters.
  */
-import { HPA_SYNC_SECONDS, hpaScaleUpLimit, scaledJobJobsToCreate, scaledObjectDesiredReplicas } from "./keda";
+import { HPA_SYNC_SECONDS, hpaSync, scaledJobJobsToCreate, scaledObjectPoll, type ScaledObjectState } from "./keda";
 import { TokenBucket } from "./throttle";
 import { podsPerNode } from "./capacity";
 import type { ModelInputs } from "./fromStack";
@@ -102,9 +102,8 @@ export function simulate(m: ModelInputs, p: ParamValues, opts: SimulationOptions
     let nextHpa = phaseRand() * HPA_SYNC_SECONDS;
     let backoffUntil = 0;
     let lastScaleUpAt = -Infinity;
-    let lastActiveAt = -Infinity;
-    let belowSince: number | undefined;
-    let replicasWanted = 0;
+    // The ScaledObject's replicas, KEDA's last active poll and the HPA's stabilization (keda.ts scaledObjectPoll, hpaSync).
+    let so: ScaledObjectState = { replicas: 0, lastActiveAt: -Infinity };
     let jobsCreated = 0;
     let firstCreated: number | undefined;
     let lastCreated: number | undefined;
@@ -179,7 +178,6 @@ export function simulate(m: ModelInputs, p: ParamValues, opts: SimulationOptions
         // for the last Create (scale_handler.go startScaleLoop: the timer runs during checkScalers).
         const queueLength = visible + inflight;
         if (t >= nextPoll) {
-            if (queueLength > w.activation) lastActiveAt = t;
             let pollEnds = t;
             if (w.kind === "job") {
                 const open = unfinished().filter((x) => x.createdAt <= t);
@@ -193,10 +191,9 @@ export function simulate(m: ModelInputs, p: ParamValues, opts: SimulationOptions
                     lastCreated = at;
                     pollEnds = at;
                 }
-            } else if (replicasWanted === 0 && queueLength > w.activation) {
-                replicasWanted = Math.max(1, w.minReplicaCount); // KEDA activates 0 → 1 itself.
-            } else if (replicasWanted > w.minReplicaCount && t - lastActiveAt >= w.cooldownPeriod && queueLength <= w.activation) {
-                replicasWanted = w.minReplicaCount; // cooldownPeriod after the last activity: back to min (0).
+            } else {
+                // KEDA activates 0 → 1 itself, and returns to min (0) cooldownPeriod after the last activity.
+                so = scaledObjectPoll(w, so, queueLength, t);
             }
             nextPoll = Math.max(t + w.pollingInterval, pollEnds);
         }
@@ -204,27 +201,18 @@ export function simulate(m: ModelInputs, p: ParamValues, opts: SimulationOptions
         // The HPA (ScaledObject above one replica): every 15 s, limited scale-up, stabilized scale-down.
         if (w.kind === "deployment" && t >= nextHpa) {
             nextHpa = t + HPA_SYNC_SECONDS;
-            if (replicasWanted > 0) {
-                const desired = scaledObjectDesiredReplicas(w, queueLength, replicasWanted);
-                if (desired > replicasWanted) {
-                    replicasWanted = Math.min(desired, hpaScaleUpLimit(replicasWanted));
-                    belowSince = undefined;
-                } else if (desired < replicasWanted) {
-                    belowSince ??= t;
-                    if (t - belowSince >= w.scaleDownStabilizationSeconds) replicasWanted = Math.max(desired, 1);
-                } else belowSince = undefined;
-            }
+            so = hpaSync(w, so, queueLength, t);
         }
         if (w.kind === "deployment") {
             const live = pods.filter((x) => x.state !== "done" && !x.stopping);
-            for (let i = live.length; i < replicasWanted; i++) {
+            for (let i = live.length; i < so.replicas; i++) {
                 pods.push({ createdAt: t, state: "pending", startAt: Infinity, work: [], exitAt: Infinity, stopping: false });
                 firstCreated ??= t;
                 lastCreated = t;
                 jobsCreated++;
             }
             // Scale-in: stop the newest replicas (pending ones first); they finish in-flight work, then exit.
-            for (const pod of live.slice(replicasWanted).reverse()) {
+            for (const pod of live.slice(so.replicas).reverse()) {
                 pod.stopping = true;
                 if (pod.state === "pending") pod.state = "done";
                 else if (pod.work.length === 0) pod.exitAt = t;
