@@ -13,13 +13,21 @@ import type { NetworkArgs } from "./azure/network";
 import type { RegistryArgs } from "./azure/registry";
 import type { StackConfig } from "./config/stack";
 import type { KedaInstallArgs } from "./k8s/kedaInstall";
+import type { LocalAzurite, LocalAzuriteArgs } from "./k8s/localAzurite";
+import type { WorkerImageArgs } from "./k8s/workerImage";
 import type { ScaledWorkloadArgs } from "./k8s/scaledWorkload";
 import type { ContainerAppsEnvironmentArgs } from "./azure/containerAppsEnvironment";
 import type { ContainerAppsJobArgs } from "./azure/containerAppsJob";
-import { acaSettings, replicaAllocation, type ContainerAppsWorkload } from "./config/containerApps";
+import { acaSettings, onContainerApps, replicaAllocation, type ContainerAppsWorkload } from "./config/containerApps";
 import type { ContainerAppsJobSettings } from "./plan/containerAppsJob";
 import * as acaNames from "./plan/containerAppsNames";
 import * as names from "./plan/names";
+import type { Messaging } from "./azure/messaging";
+import type { Registry } from "./azure/registry";
+import type { RegistryPullTokenArgs } from "./azure/registryPullToken";
+import type { VirtualNodeCredentialArgs } from "./azure/virtualNodeCredential";
+import { onVirtualNodes } from "./config/virtualNodes";
+import { credentialWindow, virtualNodeNames, type CredentialWindow } from "./plan/virtualNodes";
 
 /** What every mapping needs besides config: where resources go and how they are named. */
 export interface StackContext {
@@ -123,7 +131,7 @@ export const workloadResourceName = (w: { name: string }) => names.workloadPulum
 export const namespaceResourceName = (namespace: string) => names.namespacePulumiName(namespace);
 
 /** The workload namespaces, one Namespace object each, created once however many workloads share one. */
-export function workloadNamespaces(ctx: StackContext, provider: k8s.Provider): Map<string, k8s.core.v1.Namespace> {
+export function workloadNamespaces(ctx: Pick<StackContext, "config">, provider: k8s.Provider): Map<string, k8s.core.v1.Namespace> {
     const namespaces = new Map<string, k8s.core.v1.Namespace>();
     for (const ns of new Set(ctx.config.workloads.map((w) => w.namespace))) {
         namespaces.set(ns, new k8s.core.v1.Namespace(namespaceResourceName(ns), { metadata: { name: ns } }, { provider }));
@@ -134,7 +142,7 @@ export function workloadNamespaces(ctx: StackContext, provider: k8s.Provider): M
 export function scaledWorkloadArgs(
     ctx: StackContext,
     w: StackConfig["workloads"][number],
-    wiring: Pick<ScaledWorkloadArgs, "messaging" | "image" | "kedaRelease" | "kedaGrants" | "podPrerequisites" | "namespace"> & { cluster: ClusterTarget },
+    wiring: Pick<ScaledWorkloadArgs, "messaging" | "image" | "kedaRelease" | "kedaGrants" | "podPrerequisites" | "namespace" | "virtualNodes"> & { cluster: ClusterTarget },
 ): ScaledWorkloadArgs {
     const { cluster, ...rest } = wiring;
     return {
@@ -216,3 +224,108 @@ export function containerAppsJobArgs(
         ...wiring,
     };
 }
+
+// --- Virtual nodes (issue 12): workloads with placement virtualNodes / spotThenVirtualNodes ---
+
+/** Repository of the worker image (WorkerImage's default): the only one the virtual-node pull token may read. */
+export const WORKER_REPOSITORY = "kedascale-worker";
+
+/** The AKS workloads whose pods may run in ACI. */
+export const virtualNodeWorkloads = (ctx: StackContext) => ctx.config.workloads.filter((w) => !onContainerApps(w) && onVirtualNodes(w));
+
+/** The rotation window of every virtual-node credential, from this run's clock (deterministic within a window). */
+export function virtualNodeCredentialWindow(ctx: StackContext, nowMs: number = Date.now()): CredentialWindow {
+    return credentialWindow(nowMs, ctx.config.messaging.virtualNodes?.credentialValidityDays ?? 30);
+}
+
+/**
+ * The virtual-node queue's own Messaging: a namespace or accounts of its own with local auth on (and the policy tag),
+ * so every other namespace and account stays Entra-only. Same broker settings as the stack's unless
+ * messaging.virtualNodes.broker picks the other broker.
+ */
+export function virtualNodeMessagingArgs(ctx: StackContext): MessagingArgs {
+    const m = ctx.config.messaging;
+    const vn = m.virtualNodes;
+    if (!vn) throw new Error("virtualNodeMessagingArgs: kedascale:messaging.virtualNodes is not set");
+    const prefix = ctx.config.namePrefix;
+    const broker = vn.broker ?? m.broker;
+    return {
+        resourceGroupName: ctx.resourceGroupName,
+        location: ctx.location,
+        queueName: vn.queueName,
+        broker:
+            broker === "serviceBus"
+                ? { kind: "serviceBus", namespaceName: ctx.suffix.apply((s) => virtualNodeNames.serviceBusNamespace(prefix, ctx.stack, s)), ...m.serviceBus }
+                : { kind: "storageQueue", accountName: ctx.suffix.apply((s) => virtualNodeNames.queueAccount(prefix, s)), ...m.storageQueue },
+        results: { containerName: m.results.containerName, accountName: ctx.suffix.apply((s) => virtualNodeNames.resultsAccount(prefix, s)) },
+        localAuth: "virtualNodes",
+    };
+}
+
+export function virtualNodeCredentialArgs(ctx: StackContext, messaging: Messaging, window: CredentialWindow): VirtualNodeCredentialArgs {
+    return { resourceGroupName: ctx.resourceGroupName, messaging, expiry: window.expiry };
+}
+
+export function registryPullTokenArgs(ctx: StackContext, registry: Pick<Registry, "registryName" | "registryId" | "loginServer">, window: CredentialWindow): RegistryPullTokenArgs {
+    return {
+        resourceGroupName: ctx.resourceGroupName,
+        registryName: registry.registryName,
+        registryId: registry.registryId,
+        loginServer: registry.loginServer,
+        repository: WORKER_REPOSITORY,
+        tokenName: virtualNodeNames.pullToken(ctx.baseName),
+        expiry: window.expiry,
+        passwordSlot: window.passwordSlot,
+    };
+}
+
+// --- The local stack (issue 16): a laptop cluster from the kubeconfig, Azurite in it, no Azure resource ---
+
+/** cluster.local, which only the local stack's mappings read (config/rules/localCluster.ts refuses everything Azure beside it). */
+function localOf(config: Readonly<StackConfig>): NonNullable<StackConfig["cluster"]["local"]> {
+    const local = config.cluster.local;
+    if (!local) throw new Error("the local stack's mappings need kedascale:cluster.local");
+    return local;
+}
+
+/** The Kubernetes provider: the deployer's kubeconfig ($KUBECONFIG or ~/.kube/config), at cluster.local.kubeconfigContext or its current context. */
+export function localProviderArgs(config: Readonly<StackConfig>): k8s.ProviderArgs {
+    const { kubeconfigContext } = localOf(config);
+    return kubeconfigContext === undefined ? {} : { context: kubeconfigContext };
+}
+
+/** Azurite, with the connection Secret in every workload namespace and the queue, poison queue and results container created. */
+export function localAzuriteArgs(config: Readonly<StackConfig>, provider: k8s.Provider, namespaceResources: ReadonlyMap<string, pulumi.Resource>): LocalAzuriteArgs {
+    const m = config.messaging;
+    return {
+        provider,
+        workloadNamespaces: [...new Set(config.workloads.map((w) => w.namespace))],
+        namespaceResources,
+        queueName: m.queueName,
+        resultsContainerName: m.results.containerName,
+        maxDequeueCount: m.storageQueue.maxDequeueCount,
+    };
+}
+
+/** KEDA by the same Helm release, without workload identity (Azurite is read with the Secret) and not pinned to AKS's system pool. */
+export function localKedaInstallArgs(config: Readonly<StackConfig>, provider: k8s.Provider): KedaInstallArgs {
+    return { provider, aksSystemPool: false, ...config.keda };
+}
+
+/**
+ * The image, pushed without credentials to cluster.local.registry (ctlptl's registry takes anonymous pushes), built for
+ * the deployer's CPU: a laptop cluster's nodes are containers on the same machine (arm64 on Apple silicon).
+ */
+export function localWorkerImageArgs(config: Readonly<StackConfig>, context: string, arch: string = process.arch): WorkerImageArgs {
+    return { loginServer: localOf(config).registry, context, repository: WORKER_REPOSITORY, platform: `linux/${arch === "arm64" ? "arm64" : "amd64"}` };
+}
+
+/** A workload on Azurite: the same ScaledWorkload, with the Secret instead of identities; a laptop cluster has no Spot nodes. */
+export function localScaledWorkloadArgs(
+    w: StackConfig["workloads"][number],
+    wiring: Pick<ScaledWorkloadArgs, "image" | "provider" | "kedaRelease" | "namespace" | "podPrerequisites"> & { azurite: LocalAzurite },
+): ScaledWorkloadArgs {
+    const { azurite, ...rest } = wiring;
+    return { workload: w, messaging: azurite, azuriteSecret: azurite.secretName, spotNodes: false, ...rest };
+}
+

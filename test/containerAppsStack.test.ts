@@ -196,6 +196,8 @@ describe("VNet integration in a stack without a cluster", () => {
 describe("AKS and Container Apps workloads in one stack", () => {
     it("keeps the cluster for the AKS workload and runs the ACA workload as a job (no ScaledObject/ScaledJob for it)", async () => {
         const run = await runProgram("dev", {
+            // dev's virtual-node broker would have no workload here (a no-effect error): keep only its main broker.
+            "kedascale:messaging": { broker: "serviceBus", serviceBus: { sku: "Standard" } },
             "kedascale:workloads": [
                 { name: "worker", kind: "deployment", placement: "spot", maxReplicaCount: 10, resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } } },
                 { name: "batch", platform: "containerApps", kind: "job", maxReplicaCount: 20, resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "512Mi" } } },

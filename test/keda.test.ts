@@ -8,6 +8,7 @@ import { ROLES } from "../components/azure/roles";
 import { runProgram, type ProgramRun, type RecordedResource } from "./harness/runProgram";
 import { clusterKind, kedaWorkloads, readStackFile, stackNames } from "./harness/stackConfig";
 import { validateKubernetesObject } from "./harness/kubeValidate";
+import { onVirtualNodes } from "../components/config/virtualNodes";
 
 const KIND_OF_TYPE: Record<string, string> = {
     "kubernetes:apps/v1:Deployment": "Deployment",
@@ -25,15 +26,19 @@ function asObject(r: RecordedResource): { apiVersion: string; kind: string; meta
     return { ...r.inputs, apiVersion, kind, metadata: r.inputs.metadata };
 }
 
-// Every stack that runs KEDA: a cluster it creates or an existing one (an ACA-only stack has neither: containerApps tests).
-describe.each(stackNames().filter((s) => clusterKind(s) !== "none"))("stack %s", (stack) => {
+// Every stack that runs KEDA on AKS: a cluster it creates or an existing one (an ACA-only stack has neither:
+// containerApps tests; the local stack's KEDA has no identity and no AKS system pool: localStack.test.ts).
+describe.each(stackNames().filter((s) => clusterKind(s) !== "none" && clusterKind(s) !== "local"))("stack %s", (stack) => {
     let run: ProgramRun;
     let k8sObjects: RecordedResource[];
     beforeAll(async () => {
         run = await runProgram(stack);
         k8sObjects = run.resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== "kubernetes:helm.sh/v3:Release");
     });
-    const workloads = kedaWorkloads<{ name: string; kind: string; namespace?: string; loadTest?: unknown; platform?: string }>(stack);
+    const workloads = kedaWorkloads<{ name: string; kind: string; namespace?: string; loadTest?: unknown; platform?: string; placement?: string }>(stack);
+    // Virtual-node (ACI) workloads have no identity: a Secret credential instead (test/virtualNodes.test.ts).
+    const onAci = (w: { placement?: string }) => onVirtualNodes({ placement: w.placement ?? "spot" });
+    const identityWorkloads = workloads.filter((w) => !onAci(w));
 
     it("renders every Kubernetes object valid against its schema and KEDA v2.20's rules", () => {
         expect(k8sObjects.length).toBeGreaterThan(0);
@@ -83,7 +88,15 @@ describe.each(stackNames().filter((s) => clusterKind(s) !== "none"))("stack %s",
         for (const owner of podOwners) {
             expect(owner.dependsOn, owner.name).toContain(acrPull.name);
             const sa = owner.type === "kubernetes:batch/v1:CronJob" ? owner.inputs.spec.jobTemplate.spec.template.spec.serviceAccountName : (owner.inputs.spec.template ?? owner.inputs.spec.jobTargetRef.template).spec.serviceAccountName;
-            const own = run.ofType("azure-native:authorization:RoleAssignment").filter((g) => new RegExp(`^messaging-${sa}-(receive|send|writeResults)-`).test(g.name));
+            const pod = owner.type === "kubernetes:batch/v1:CronJob" ? owner.inputs.spec.jobTemplate.spec.template.spec : (owner.inputs.spec.template ?? owner.inputs.spec.jobTargetRef.template).spec;
+            if (pod.imagePullSecrets) {
+                // An ACI pod: it waits for its credential and pull Secrets instead of identity grants.
+                const secrets = run.ofType("kubernetes:core/v1:Secret").filter((x) => x.inputs.metadata.name.startsWith(`${sa}-aci-`));
+                expect(secrets.map((x) => x.inputs.metadata.name).sort(), owner.name).toEqual([`${sa}-aci-credential`, `${sa}-aci-pull`]);
+                for (const x of secrets) expect(owner.dependsOn, owner.name).toContain(x.name);
+                continue;
+            }
+            const own = run.ofType("azure-native:authorization:RoleAssignment").filter((g) => new RegExp(`^(aci-)?messaging-${sa}-(receive|send|writeResults)-`).test(g.name));
             expect(own.length, `${owner.name}: grants of ${sa}`).toBeGreaterThan(0);
             for (const g of own) expect(owner.dependsOn, owner.name).toContain(g.name);
         }
@@ -100,7 +113,7 @@ describe.each(stackNames().filter((s) => clusterKind(s) !== "none"))("stack %s",
         }
     });
 
-    it.each(workloads.map((w) => [w.name, w] as const))("workload %s: identity, federation, ServiceAccount and grants line up", (name, w) => {
+    it.each(identityWorkloads.map((w) => [w.name, w] as const))("workload %s: identity, federation, ServiceAccount and grants line up", (name, w) => {
         const ns = w.namespace ?? "workloads";
         const sa = run.ofType("kubernetes:core/v1:ServiceAccount").find((s) => s.inputs.metadata.name === name)!;
         expect(sa.inputs.metadata.namespace).toBe(ns);
@@ -120,7 +133,7 @@ describe.each(stackNames().filter((s) => clusterKind(s) !== "none"))("stack %s",
         expect(byRole[ROLES.serviceBusDataOwner]).toBeUndefined();
     });
 
-    it.each(workloads.map((w) => [w.name, w] as const))("workload %s: pods use workload identity, the image by digest, Spot placement and bounded resources", (name, w) => {
+    it.each(identityWorkloads.map((w) => [w.name, w] as const))("workload %s: pods use workload identity, the image by digest, Spot placement and bounded resources", (name, w) => {
         const scaled = run.resources.find((r) => r.type === `${CR}${w.kind === "job" ? "ScaledJob" : "ScaledObject"}` && r.inputs.metadata.name === name)!;
         expect(scaled).toBeDefined();
         const podTemplate =

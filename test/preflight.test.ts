@@ -117,7 +117,7 @@ describe("all errors at once", () => {
 
 describe("warnings", () => {
     it("names an unknown VM size", () => expect(warningsOf({ pools: [spot({ vmSize: "Standard_D2ds_v9" })] })).toMatch(/kedascale:pools\[0\]\.vmSize: Standard_D2ds_v9 \(pool "spot"\) is not in kedascale's VM size table/));
-    it("warns when KEDA's default maxReplicaCount exceeds what the Spot pools hold", () => expect(warningsOf({ workloads: [wl({ resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "1Gi" } } })] })).toMatch(/kedascale:workloads\[0\]\.maxReplicaCount, kedascale:pools: maxReplicaCount 100 .* exceeds the 5 pods/));
+    it("warns when KEDA's default maxReplicaCount exceeds what the Spot pools hold", () => expect(warningsOf({ workloads: [wl({ resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "1Gi" } } })], messaging: { broker: "serviceBus" } })).toMatch(/kedascale:workloads\[0\]\.maxReplicaCount, kedascale:pools: maxReplicaCount 100 .* exceeds the 5 pods/));
     it("says when a pool falls back to a Managed OS disk", () => expect(warningsOf({ pools: [spot({ vmSize: "Standard_D2s_v5" })] })).toMatch(/Standard_D2s_v5 gets a Managed OS disk because it has no local disk.*e\.g\. Standard_D2ds_v5/));
 });
 

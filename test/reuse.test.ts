@@ -36,20 +36,22 @@ function program() {
     const orders = new Messaging("orders", { ...base, queueName: "orders", broker: { kind: "serviceBus", namespaceName: "team-orders-bus" }, results: { accountName: "teamordersresults" } });
     const thumbnails = new Messaging("thumbnails", { ...base, queueName: "thumbnails", broker: { kind: "storageQueue", accountName: "teamthumbnails" }, results: { containerName: "thumbs" } });
     const keda = new KedaInstall("keda", { ...base, identityName: "team-keda", oidcIssuerUrl: cluster.oidcIssuerUrl, tenantId: MOCK_TENANT, provider: cluster.provider });
+    // Given the identity args, KEDA has a principal (undefined only on a cluster without Entra: the local stack).
+    const kedaPrincipal = keda.principalId!;
     const common = { ...base, identityNamePrefix: "team", oidcIssuerUrl: cluster.oidcIssuerUrl, image: IMAGE, provider: cluster.provider, kedaRelease: keda.release, podPrerequisites: registry.pullGrants, spotNodes: cluster.spotNodes };
     const ordersWorker = new ScaledWorkload("orders-worker", {
         ...common,
         workload: { name: "orders", kind: "deployment", namespace: "shop", resources: resourcesOf, maxReplicaCount: 20 },
         messaging: orders,
-        kedaGrants: orders.grant("keda", "readQueueMetrics", keda.principalId),
+        kedaGrants: orders.grant("keda", "readQueueMetrics", kedaPrincipal),
     });
     const thumbnailer = new ScaledWorkload("thumbnailer", {
         ...common,
         workload: { name: "thumbnailer", kind: "job", namespace: "media", resources: resourcesOf, maxReplicaCount: 50, loadTest: { messages: 100 } },
         messaging: thumbnails,
-        kedaGrants: thumbnails.grant("keda", "readQueueMetrics", keda.principalId),
+        kedaGrants: thumbnails.grant("keda", "readQueueMetrics", kedaPrincipal),
     });
-    return { ordersPrincipal: ordersWorker.principalId, thumbnailerPrincipal: thumbnailer.principalId, kedaPrincipal: keda.principalId };
+    return { ordersPrincipal: ordersWorker.principalId!, thumbnailerPrincipal: thumbnailer.principalId!, kedaPrincipal };
 }
 
 const T = { role: "azure-native:authorization:RoleAssignment", identity: "azure-native:managedidentity:UserAssignedIdentity" };

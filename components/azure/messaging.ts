@@ -4,6 +4,7 @@ import * as storage from "@pulumi/azure-native/storage";
 import * as pulumi from "@pulumi/pulumi";
 import { poisonQueueName } from "../plan/names";
 import { deliveryLimits, type DeliveryLimits } from "../plan/workload";
+import { LOCAL_AUTH_TAGS } from "../plan/virtualNodes";
 import { grantRole, type RoleName } from "./roles";
 
 /** A Service Bus namespace (local auth off) with one queue. Limits: FACTS §6. */
@@ -65,6 +66,14 @@ export interface MessagingArgs {
     broker: ServiceBusBrokerArgs | StorageQueueBrokerArgs;
     /** Results container. Default: a StorageV2 container named results. */
     results?: ResultsArgs;
+    /**
+     * "virtualNodes": this Messaging serves only virtual-node (ACI) workloads, which get no workload identity (FACTS §1):
+     * the namespace keeps local (SAS) auth on, or the accounts keep shared-key access on (a queue or blob service SAS
+     * is signed with the account key), and each carries the tag `kedascale:localAuth: virtual-nodes` (the policy pack's
+     * exception). Credentials scoped to the one queue and container come from VirtualNodeCredential. Default: none
+     * (Entra only: local auth off, shared keys off).
+     */
+    localAuth?: "virtualNodes";
 }
 
 /** Who may do what with the queue, by intent; Messaging maps an intent to the narrowest built-in roles. */
@@ -112,6 +121,8 @@ export class Messaging extends pulumi.ComponentResource implements WorkloadMessa
     public readonly resultsContainerName: pulumi.Output<string>;
     /** https://<account>.blob.core.windows.net */
     public readonly resultsBlobEndpoint: pulumi.Output<string>;
+    /** Whether this Messaging keeps local auth on for virtual-node workloads (MessagingArgs.localAuth). */
+    public readonly localAuth: boolean = false;
     private readonly name: string;
     /** Role → scope, per intent; filled by the constructor for the chosen broker. */
     private readonly intentRoles: Record<MessagingIntent, { role: RoleName; scope: pulumi.Input<string> }[]>;
@@ -122,6 +133,8 @@ export class Messaging extends pulumi.ComponentResource implements WorkloadMessa
         const queueName = args.queueName ?? "jobs";
         const base = { resourceGroupName: args.resourceGroupName, location: args.location };
         const b = args.broker;
+        const localAuth = args.localAuth === "virtualNodes";
+        this.localAuth = localAuth;
 
         if (b.kind === "serviceBus") {
             const sku = b.sku ?? "Standard";
@@ -134,9 +147,11 @@ export class Messaging extends pulumi.ComponentResource implements WorkloadMessa
                     ...base,
                     namespaceName: b.namespaceName,
                     sku: { name: sku, tier: sku, ...(sku === "Premium" ? { capacity: b.capacity ?? 1 } : {}) },
-                    // SAS off: nothing can authenticate with a connection string, KEDA included (FACTS §6).
-                    disableLocalAuth: true,
+                    // SAS off: nothing can authenticate with a connection string, KEDA included (FACTS §6). On only for
+                    // the virtual-node namespace, which holds nothing but the virtual-node queue.
+                    disableLocalAuth: !localAuth,
                     minimumTlsVersion: "1.2",
+                    ...(localAuth ? { tags: { ...LOCAL_AUTH_TAGS } } : {}),
                 },
                 { parent: this },
             ));
@@ -249,8 +264,10 @@ export class Messaging extends pulumi.ComponentResource implements WorkloadMessa
                 accountName,
                 kind,
                 sku: { name: sku },
-                // Entra ID only: no account keys, no SAS signed with them.
-                allowSharedKeyAccess: false,
+                // Entra ID only: no account keys, no SAS signed with them — except the virtual-node accounts, whose
+                // service SAS tokens are signed with the key (a user-delegation SAS exists for Blob only: FACTS §1).
+                allowSharedKeyAccess: this.localAuth,
+                ...(this.localAuth ? { tags: { ...LOCAL_AUTH_TAGS } } : {}),
                 defaultToOAuthAuthentication: true,
                 enableHttpsTrafficOnly: true,
                 minimumTlsVersion: "TLS1_2",

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { parseCidr } from "./cidr";
+import { virtualNodeMessagingSchema } from "./virtualNodes";
 
 const cidr = z.string().refine((s) => parseCidr(s) !== undefined, {
     message: "must be an IPv4 CIDR whose host bits are zero, e.g. 10.224.0.0/16",
@@ -125,9 +126,26 @@ export const existingClusterSchema = z.strictObject({
 });
 export type ExistingClusterConfig = z.infer<typeof existingClusterSchema>;
 
+/**
+ * A laptop cluster (kind, k3d, minikube, Docker Desktop) reached through the deployer's kubeconfig: the `local` stack
+ * (issue 16). No Azure resource at all: Azurite runs in the cluster, the image goes to a local registry.
+ */
+export const localClusterSchema = z.strictObject({
+    /** kubeconfig context to deploy to. Default: the kubeconfig's current context. */
+    kubeconfigContext: z.string().min(1).optional(),
+    /**
+     * Registry the worker image is pushed to and the cluster pulls from, without credentials: `host:port`, e.g.
+     * `localhost:5000` (what `ctlptl create cluster kind --registry=ctlptl-registry` sets up and advertises to the nodes).
+     */
+    registry: z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/, "must be a registry host[:port] such as localhost:5000"),
+});
+export type LocalClusterConfig = z.infer<typeof localClusterSchema>;
+
 export const clusterSchema = z.strictObject({
     /** Deploy into this existing cluster instead of creating one; every other cluster, network and pool setting is then refused. */
     existing: existingClusterSchema.optional(),
+    /** Deploy to a laptop cluster from the kubeconfig, with Azurite in it and no Azure resource (config/rules/localCluster.ts). */
+    local: localClusterSchema.optional(),
     /** Kubernetes version; default: AKS's default for the region. */
     kubernetesVersion: z.string().regex(/^1\.\d+(\.\d+)?$/, "must look like 1.33 or 1.33.2").optional(),
     /** AKS pricing tier: Free (no SLA, <10 nodes), Standard or Premium. */
@@ -191,6 +209,8 @@ export const messagingSchema = z.strictObject({
     serviceBus: serviceBusSchema.default(serviceBusSchema.parse({})),
     storageQueue: storageQueueSchema.default(storageQueueSchema.parse({})),
     results: resultsSchema.default(resultsSchema.parse({})),
+    /** The queue of virtual-node (ACI) workloads, in a broker of its own with local auth: see config/virtualNodes.ts. Default: none. */
+    virtualNodes: virtualNodeMessagingSchema.optional(),
 });
 export type MessagingConfig = z.infer<typeof messagingSchema>;
 

@@ -1,6 +1,7 @@
 /** Config shape of KEDA and of the `workloads` list: one ScaledObject or ScaledJob each. */
 import { z } from "zod";
 import { workloadContainerAppsSchema, workloadPlatformSchema } from "./containerApps";
+import { VIRTUAL_NODE_PLACEMENTS } from "./virtualNodes";
 
 const cpu = z.string().regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as "250m" or "1"');
 const memory = z.string().regex(/^\d+(Ki|Mi|Gi)$/, 'must be a memory quantity such as "128Mi" or "1Gi"');
@@ -37,8 +38,12 @@ export const workloadSchema = z.strictObject({
     /** ACA-only settings (parallelism, replicaCompletionCount); an error on an AKS workload. Default: 1 and 1. */
     containerApps: workloadContainerAppsSchema.optional(),
     namespace: dnsLabel.default("workloads"),
-    /** spot: Spot nodes only (required) or preferably (preferred); system: the system pool; any: wherever it fits. */
-    placement: z.enum(["spot", "system", "any"]).default("spot"),
+    /**
+     * spot: Spot nodes only (required) or preferably (preferred); system: the system pool; any: wherever it fits;
+     * virtualNodes: Azure Container Instances through AKS virtual nodes; spotThenVirtualNodes: Spot preferred, ACI when
+     * Spot is full (config/virtualNodes.ts; both need messaging.virtualNodes).
+     */
+    placement: z.enum(["spot", "system", "any", ...VIRTUAL_NODE_PLACEMENTS]).default("spot"),
     spotAffinity: z.enum(["required", "preferred"]).default("required"),
     /** Requests decide how many pods fit a node, and so how many nodes a burst needs. Required. */
     resources: z.strictObject({

@@ -4,17 +4,24 @@ import * as pulumi from "@pulumi/pulumi";
 import { federatedIdentity } from "../azure/federatedIdentity";
 import { KEDA_CHART_REPO, KEDA_OPERATOR_SA, kedaChartValues, type KedaSettings } from "../plan/kedaChart";
 
+/**
+ * KEDA's Azure identity. The five fields come together: give all of them (AKS: KEDA reads queue metrics by workload
+ * identity) or none (a laptop cluster, where KEDA reads Azurite with a connection string: no identity, no federation,
+ * no podIdentity in the chart).
+ */
 export interface KedaInstallArgs {
-    /** Resource group of KEDA's managed identity. */
-    resourceGroupName: pulumi.Input<string>;
-    /** Azure region of the identity. */
-    location: pulumi.Input<string>;
-    /** Azure name of KEDA's identity: 3–128 letters, digits, '-' and '_'. */
-    identityName: pulumi.Input<string>;
-    /** Cluster OIDC issuer that the federated credential trusts. */
-    oidcIssuerUrl: pulumi.Input<string>;
-    /** Entra tenant of the identity. */
-    tenantId: pulumi.Input<string>;
+    /** Resource group of KEDA's managed identity. Default: none (no identity). */
+    resourceGroupName?: pulumi.Input<string>;
+    /** Azure region of the identity. Default: none. */
+    location?: pulumi.Input<string>;
+    /** Azure name of KEDA's identity: 3–128 letters, digits, '-' and '_'. Default: none. */
+    identityName?: pulumi.Input<string>;
+    /** Cluster OIDC issuer that the federated credential trusts. Default: none. */
+    oidcIssuerUrl?: pulumi.Input<string>;
+    /** Entra tenant of the identity. Default: none. */
+    tenantId?: pulumi.Input<string>;
+    /** Pin KEDA's pods to the AKS system pool (nodeSelector kubernetes.azure.com/mode=system). Default: true; false on a non-AKS cluster. */
+    aksSystemPool?: boolean;
     /** Provider of the target cluster, which must not run the AKS KEDA add-on (one KEDA per cluster, FACTS §4). */
     provider: k8s.Provider;
     /** kedacore/charts version, exact. 2.20.0/2.20.1 reject scalingStrategy "default" (FACTS §9). Default: 2.20.2. */
@@ -34,7 +41,7 @@ export interface KedaInstallArgs {
 }
 
 /** KedaInstallArgs' chart settings with defaults applied (the config schema's: test/componentDefaults.test.ts). */
-export function resolveKedaSettings(args: Omit<KedaInstallArgs, "resourceGroupName" | "location" | "identityName" | "oidcIssuerUrl" | "tenantId" | "provider">): KedaSettings {
+export function resolveKedaSettings(args: Omit<KedaInstallArgs, "resourceGroupName" | "location" | "identityName" | "oidcIssuerUrl" | "tenantId" | "provider" | "aksSystemPool">): KedaSettings {
     const r = args.operatorResources ?? {};
     return {
         chartVersion: args.chartVersion ?? "2.20.2",
@@ -47,31 +54,37 @@ export function resolveKedaSettings(args: Omit<KedaInstallArgs, "resourceGroupNa
     };
 }
 
-/** KEDA by Helm release, its operator authenticated to Azure by workload identity. */
+/** KEDA by Helm release, its operator authenticated to Azure by workload identity (or, without identity args, not at all). */
 export class KedaInstall extends pulumi.ComponentResource {
-    /** KEDA's user-assigned identity: grant it read-queue-metrics on each queue it scales on. */
-    public readonly identity: managedidentity.UserAssignedIdentity;
-    /** Federation of the identity with `<namespace>:keda-operator`; the release waits for it. */
-    public readonly federation: managedidentity.FederatedIdentityCredential;
+    /** KEDA's user-assigned identity: grant it read-queue-metrics on each queue it scales on. Undefined without identity args. */
+    public readonly identity?: managedidentity.UserAssignedIdentity;
+    /** Federation of the identity with `<namespace>:keda-operator`; the release waits for it. Undefined without identity args. */
+    public readonly federation?: managedidentity.FederatedIdentityCredential;
     /** Delete KEDA objects before this (dependsOn): the chart deletes its CRDs with the release (FACTS §9). */
     public readonly release: k8s.helm.v3.Release;
     /** Namespace the operator runs in. */
     public readonly namespace: string;
-    /** Principal of KEDA's identity. */
-    public readonly principalId: pulumi.Output<string>;
-    public readonly clientId: pulumi.Output<string>;
+    /** Principal of KEDA's identity. Undefined without identity args. */
+    public readonly principalId?: pulumi.Output<string>;
+    public readonly clientId?: pulumi.Output<string>;
 
     constructor(name: string, args: KedaInstallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kedascale:k8s:KedaInstall", name, {}, opts);
         const cfg = resolveKedaSettings(args);
         this.namespace = cfg.namespace;
-        const { identity, federation } = federatedIdentity(
-            name,
-            { resourceGroupName: args.resourceGroupName, location: args.location, identityName: args.identityName, issuer: args.oidcIssuerUrl, namespace: cfg.namespace, serviceAccount: KEDA_OPERATOR_SA },
-            this,
-        );
-        this.identity = identity;
-        this.federation = federation;
+        const given = [args.resourceGroupName, args.location, args.identityName, args.oidcIssuerUrl, args.tenantId].filter((v) => v !== undefined).length;
+        if (given !== 0 && given !== 5) throw new Error(`KedaInstall ${name}: give all of resourceGroupName, location, identityName, oidcIssuerUrl and tenantId (workload identity) or none (no Azure identity)`);
+        const wi =
+            given === 5
+                ? federatedIdentity(
+                      name,
+                      { resourceGroupName: args.resourceGroupName!, location: args.location!, identityName: args.identityName!, issuer: args.oidcIssuerUrl!, namespace: cfg.namespace, serviceAccount: KEDA_OPERATOR_SA },
+                      this,
+                  )
+                : undefined;
+        this.identity = wi?.identity;
+        this.federation = wi?.federation;
+        const aksSystemPool = args.aksSystemPool ?? true;
         this.release = new k8s.helm.v3.Release(
             `${name}-release`,
             {
@@ -83,13 +96,15 @@ export class KedaInstall extends pulumi.ComponentResource {
                 createNamespace: true,
                 atomic: true,
                 timeout: 600,
-                values: pulumi.all([identity.clientId, args.tenantId]).apply(([clientId, tenantId]) => kedaChartValues(cfg, { clientId, tenantId })),
+                values: wi
+                    ? pulumi.all([wi.identity.clientId, args.tenantId!]).apply(([clientId, tenantId]) => kedaChartValues(cfg, { clientId, tenantId }, aksSystemPool))
+                    : kedaChartValues(cfg, undefined, aksSystemPool),
             },
             // The operator's first token request must find its federated credential.
-            { parent: this, provider: args.provider, dependsOn: [federation] },
+            { parent: this, provider: args.provider, dependsOn: wi ? [wi.federation] : [] },
         );
-        this.principalId = identity.principalId;
-        this.clientId = identity.clientId;
-        this.registerOutputs({ identity, federation, release: this.release, principalId: this.principalId, clientId: this.clientId });
+        this.principalId = wi?.identity.principalId;
+        this.clientId = wi?.identity.clientId;
+        this.registerOutputs({ identity: this.identity, federation: this.federation, release: this.release, principalId: this.principalId, clientId: this.clientId });
     }
 }

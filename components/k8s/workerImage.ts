@@ -3,10 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { acrCredentials } from "../azure/acrToken";
 
 export interface WorkerImageArgs {
-    /** ACR login server to push to; the deployer needs AcrPush there (the admin user stays off). */
+    /** Registry to push to: an ACR login server (the deployer needs AcrPush there; the admin user stays off), or a local registry such as localhost:5000. */
     loginServer: pulumi.Input<string>;
-    /** Entra tenant of the registry (for the token exchange). */
-    tenantId: pulumi.Input<string>;
+    /**
+     * Entra tenant of the ACR (for the token exchange). Default: none — push without credentials, as to the local
+     * registry of a laptop cluster (ctlptl's `localhost:5000` takes anonymous pushes).
+     */
+    tenantId?: pulumi.Input<string>;
     /** Build context: the repository root, because npm workspaces keep the one lockfile there (see .dockerignore). */
     context: string;
     /** Path of the Dockerfile. Default: `<context>/consumer/Dockerfile`. */
@@ -17,7 +20,7 @@ export interface WorkerImageArgs {
     platform?: string;
 }
 
-/** The consumer image, built from consumer/ and pushed to ACR with an Entra token; consumed by digest. */
+/** The consumer image, built from consumer/ and pushed to ACR with an Entra token (or to a local registry without one); consumed by digest. */
 export class WorkerImage extends pulumi.ComponentResource {
     public readonly image: docker.Image;
     /** `<loginServer>/<repository>@sha256:…`: pods pin this, so only a real change rolls them. */
@@ -25,13 +28,14 @@ export class WorkerImage extends pulumi.ComponentResource {
 
     constructor(name: string, args: WorkerImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kedascale:k8s:WorkerImage", name, {}, opts);
-        const credentials = pulumi.all([args.loginServer, args.tenantId]).apply(([server, tenant]) => acrCredentials(server, tenant));
+        const tenantId = args.tenantId;
+        const credentials = tenantId === undefined ? undefined : pulumi.all([args.loginServer, tenantId]).apply(([server, tenant]) => acrCredentials(server, tenant));
         const image = (this.image = new docker.Image(
             `${name}-image`,
             {
                 imageName: pulumi.interpolate`${args.loginServer}/${args.repository ?? "kedascale-worker"}:latest`,
                 build: { context: args.context, dockerfile: args.dockerfile ?? `${args.context}/consumer/Dockerfile`, platform: args.platform ?? "linux/amd64" },
-                registry: { server: args.loginServer, username: credentials.username, password: pulumi.secret(credentials.password) },
+                registry: credentials ? { server: args.loginServer, username: credentials.username, password: pulumi.secret(credentials.password) } : undefined,
             },
             { parent: this },
         ));

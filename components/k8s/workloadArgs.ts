@@ -12,8 +12,12 @@ export interface WorkloadArgs {
     kind: "deployment" | "job";
     /** Namespace of every object, which must exist (not KEDA's nor a reserved one). Default: workloads. */
     namespace?: string;
-    /** spot: Spot nodes (required or preferred); system: the system pool; any: wherever it fits. Default: spot. */
-    placement?: "spot" | "system" | "any";
+    /**
+     * spot: Spot nodes (required or preferred); system: the system pool; any: wherever it fits; virtualNodes: ACI through
+     * AKS virtual nodes; spotThenVirtualNodes: Spot preferred, ACI when Spot is full. The last two need `virtualNodes`
+     * (ScaledWorkloadArgs). Default: spot.
+     */
+    placement?: "spot" | "system" | "any" | "virtualNodes" | "spotThenVirtualNodes";
     /** With placement spot: required, or preferred (may fall back to regular nodes). Default: required. */
     spotAffinity?: "required" | "preferred";
     /** Requests decide pods per node; limits.memory ≥ requests.memory. Required. */

@@ -127,23 +127,40 @@ export function renderAzuriteService(s: LocalAzuriteSpec): K8sObject {
     };
 }
 
+/** Name of the connection-string Secret (the same in every namespace that has one). */
+export const azuriteSecretName = (s: Pick<LocalAzuriteSpec, "name">): string => `${s.name}-connection`;
+
+/**
+ * The worker's credential env in the local stack: queue and results from the Secret by reference (`secretKeyRef`),
+ * never a literal in the pod spec. The worker reads KEDASCALE_CONNECTION_STRING for the queue (and its poison queue:
+ * same account) and KEDASCALE_RESULTS_CONNECTION_STRING for the results container (consumer/src/options.ts).
+ */
+export function azuriteCredentialEnv(secretName: string): { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } }[] {
+    const ref = { valueFrom: { secretKeyRef: { name: secretName, key: AZURITE_SECRET_KEY } } };
+    return [
+        { name: "KEDASCALE_CONNECTION_STRING", ...ref },
+        { name: "KEDASCALE_RESULTS_CONNECTION_STRING", ...ref },
+    ];
+}
+
 /** The connection-string Secret for one workload namespace (KEDA reads a TriggerAuthentication's Secret from its own namespace). */
 export function renderAzuriteSecret(s: LocalAzuriteSpec, namespace: string): { apiVersion: "v1"; kind: "Secret"; metadata: K8sObject["metadata"]; type: "Opaque"; stringData: Record<string, string> } {
     return {
         apiVersion: "v1",
         kind: "Secret",
-        metadata: { name: `${s.name}-connection`, namespace, labels: { ...labels(s), ...AZURITE_SECRET_LABEL } },
+        metadata: { name: azuriteSecretName(s), namespace, labels: { ...labels(s), ...AZURITE_SECRET_LABEL } },
         type: "Opaque",
         stringData: { [AZURITE_SECRET_KEY]: azuriteConnectionString(s) },
     };
 }
 
 /** A TriggerAuthentication that hands KEDA's azure-queue scaler the Secret's connection string (FACTS §9). */
-export function renderAzuriteTriggerAuthentication(s: LocalAzuriteSpec, name: string, namespace: string): K8sObject {
+export function renderAzuriteTriggerAuthentication(secret: LocalAzuriteSpec | string, name: string, namespace: string): K8sObject {
+    const secretName = typeof secret === "string" ? secret : azuriteSecretName(secret);
     return {
         apiVersion: "keda.sh/v1alpha1",
         kind: "TriggerAuthentication",
         metadata: { name, namespace, labels: { "app.kubernetes.io/part-of": "kedascale" } },
-        spec: { secretTargetRef: [{ parameter: "connection", name: `${s.name}-connection`, key: AZURITE_SECRET_KEY }] },
+        spec: { secretTargetRef: [{ parameter: "connection", name: secretName, key: AZURITE_SECRET_KEY }] },
     };
 }

@@ -12,6 +12,8 @@ import { ACA_SUBNET, acaScalerIdentityName, acaWorkerIdentityName } from "./cont
 import type { StackConfig } from "../config/stack";
 import type { WorkloadConfig } from "../config/workloads";
 import { compactName, dashedName } from "./naming";
+import { onVirtualNodes } from "../config/virtualNodes";
+import { credentialSecretName, pullSecretName, virtualNodeNames } from "./virtualNodes";
 
 /** A name's service rule: length bounds, allowed shape, and what a user should read in a message. */
 export interface NameRule {
@@ -95,8 +97,16 @@ function workloadNames(base: string, w: WorkloadConfig, i: number): DerivedName[
     const names: DerivedName[] = [
         // Workloads share namespaces: checked for its rule, not for uniqueness.
         { kind: "k8sNamespace", name: w.namespace, what: `namespace of workload ${w.name}`, keys: [nsKey], scope: "" },
-        { kind: "userAssignedIdentity", name: workloadIdentityName(base, w.name), what: `identity of workload ${w.name}`, keys: [k("namePrefix"), nameKey], scope: "resource group" },
-        { kind: "federatedCredential", name: federatedCredentialName(w.namespace, w.name), what: `federated credential of workload ${w.name}`, keys: [nsKey, nameKey], scope: `identity ${workloadIdentityName(base, w.name)}` },
+        // A virtual-node worker has no identity (ACI runs none): two Secrets instead.
+        ...(onVirtualNodes(w)
+            ? [
+                  { kind: "k8sObject", name: credentialSecretName(w.name), what: `credential Secret of workload ${w.name}`, keys, scope: `Secret in ${inNs}` } as const,
+                  { kind: "k8sObject", name: pullSecretName(w.name), what: `image pull Secret of workload ${w.name}`, keys, scope: `Secret in ${inNs}` } as const,
+              ]
+            : [
+                  { kind: "userAssignedIdentity", name: workloadIdentityName(base, w.name), what: `identity of workload ${w.name}`, keys: [k("namePrefix"), nameKey], scope: "resource group" } as const,
+                  { kind: "federatedCredential", name: federatedCredentialName(w.namespace, w.name), what: `federated credential of workload ${w.name}`, keys: [nsKey, nameKey], scope: `identity ${workloadIdentityName(base, w.name)}` } as const,
+              ]),
         { kind: "k8sObject", name: w.name, what: `ServiceAccount of workload ${w.name}`, keys, scope: `ServiceAccount in ${inNs}` },
         { kind: "k8sObject", name: triggerAuthenticationName(w.name), what: `TriggerAuthentication of workload ${w.name}`, keys, scope: `TriggerAuthentication in ${inNs}` },
         ...(w.kind === "deployment"
@@ -186,6 +196,20 @@ export function derivedNames(cfg: Pick<StackConfig, "namePrefix" | "messaging" |
         );
     }
     cfg.workloads.forEach((w, i) => names.push(...(onContainerApps(w) ? containerAppsWorkloadNames(base, w, i) : workloadNames(base, w, i))));
+    // Virtual-node workloads' own broker (issue 12; components/stackArgs.ts virtualNodeMessagingArgs).
+    const vn = cfg.messaging.virtualNodes;
+    if (vn && clusterStack && cfg.workloads.some((w) => !onContainerApps(w) && onVirtualNodes(w))) {
+        const vnKeys = [k("namePrefix"), k("messaging", "virtualNodes")];
+        const vnQueue = [k("messaging", "virtualNodes", "queueName")];
+        names.push(
+            (vn.broker ?? cfg.messaging.broker) === "serviceBus"
+                ? { kind: "serviceBusNamespace", name: virtualNodeNames.serviceBusNamespace(cfg.namePrefix, stack, suffix), what: "virtual-node Service Bus namespace", keys: vnKeys, scope: "Azure (global)" }
+                : { kind: "storageAccount", name: virtualNodeNames.queueAccount(cfg.namePrefix, suffix), what: "virtual-node queue storage account", keys: vnKeys, scope: "Azure (global)" },
+            { kind: "storageAccount", name: virtualNodeNames.resultsAccount(cfg.namePrefix, suffix), what: "virtual-node results storage account", keys: vnKeys, scope: "Azure (global)" },
+            { kind: "queue", name: vn.queueName, what: "virtual-node queue", keys: vnQueue, scope: "virtual-node broker" },
+        );
+        if ((vn.broker ?? cfg.messaging.broker) === "storageQueue") names.push({ kind: "queue", name: poisonQueueName(vn.queueName), what: "virtual-node poison queue", keys: vnQueue, scope: "virtual-node broker" });
+    }
     return names;
 }
 

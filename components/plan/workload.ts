@@ -8,6 +8,9 @@ import type { StackConfig } from "../config/stack";
 import type { WorkloadConfig } from "../config/workloads";
 import { isoDurationSeconds } from "../config/duration";
 import { SPOT_LABEL } from "./pools";
+import { onVirtualNodes } from "../config/virtualNodes";
+import { azuriteCredentialEnv } from "./localAzurite";
+import { aciResources, credentialEnv, pullSecretName, virtualNodePlacement, WORKER_COMMAND } from "./virtualNodes";
 
 /**
  * One workload with every default applied: what the config schema yields, and what ScaledWorkload resolves its
@@ -26,6 +29,11 @@ export interface WorkloadInputs {
     readonly loadServiceAccountName: string;
     /** How long a stopping pod has, from its placement (shutdownBudget). */
     readonly shutdown: ShutdownBudget;
+    /**
+     * The `local` stack: the Secret holding Azurite's connection string (plan/localAzurite.ts). Pods then get their
+     * credential from it by secretKeyRef instead of naming the accounts for workload identity. Default: none.
+     */
+    readonly azuriteSecret?: string;
 }
 
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace: string; labels?: Record<string, string> }; spec: Record<string, any> };
@@ -66,8 +74,9 @@ export function mayRunOnSpot(w: Pick<WorkloadSpec, "placement">, pools: readonly
 
 /** The same, given whether the cluster has Spot nodes at all. */
 export function mayLandOnSpot(w: Pick<WorkloadSpec, "placement">, spotNodes: boolean): boolean {
-    if (w.placement === "system") return false;
-    return w.placement === "spot" || spotNodes;
+    // virtualNodes: ACI only (no Spot toleration); spotThenVirtualNodes prefers Spot.
+    if (w.placement === "system" || w.placement === "virtualNodes") return false;
+    return w.placement === "spot" || w.placement === "spotThenVirtualNodes" || spotNodes;
 }
 
 /** The budget from placement, or from an explicit terminationGracePeriodSeconds (rules/shutdown.ts refuses one Spot cannot honour). */
@@ -82,6 +91,12 @@ export function shutdownBudgetFor(w: Pick<WorkloadSpec, "placement" | "terminati
     return { terminationGracePeriodSeconds: total, workerGraceMs: Math.max(1, total - SHUTDOWN_MARGIN_SECONDS) * 1000, spot };
 }
 const HEALTH_PORT = 8080;
+
+/**
+ * The workload-identity webhook label, except on virtual-node pods: ACI runs no workload identity (FACTS §1), and
+ * the webhook's projected token volume is one more volume the pod cannot use.
+ */
+const identityLabel = (w: Pick<WorkloadSpec, "placement">) => (onVirtualNodes(w) ? {} : WORKLOAD_IDENTITY_LABEL);
 
 export function triggerAuthenticationName(w: WorkloadSpec): string {
     return `${w.name}-azure-workload`;
@@ -102,16 +117,26 @@ export function placement(w: WorkloadSpec): Record<string, unknown> {
                     : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: term }] };
             return { tolerations: [SPOT_TOLERATION], affinity: { nodeAffinity } };
         }
+        case "virtualNodes":
+        case "spotThenVirtualNodes":
+            return virtualNodePlacement(w.placement);
     }
 }
 
-function brokerEnv(inputs: WorkloadInputs): { name: string; value: string }[] {
+function brokerEnv(inputs: WorkloadInputs, secretCredential: boolean): { name: string; value: string }[] {
     const b = inputs.broker;
+    // A virtual-node pod has no identity: it connects with the Secret's connection strings (credentialEnv), so the
+    // names that select identity auth are left out rather than ignored.
+    const identityNames = secretCredential
+        ? []
+        : [
+              b.kind === "serviceBus" ? { name: "KEDASCALE_SERVICEBUS_NAMESPACE", value: b.resourceName } : { name: "KEDASCALE_STORAGE_ACCOUNT", value: b.resourceName },
+              { name: "KEDASCALE_RESULTS_ACCOUNT", value: inputs.results.account },
+          ];
     return [
         { name: "KEDASCALE_BROKER", value: b.kind },
         { name: "KEDASCALE_QUEUE", value: b.queueName },
-        b.kind === "serviceBus" ? { name: "KEDASCALE_SERVICEBUS_NAMESPACE", value: b.resourceName } : { name: "KEDASCALE_STORAGE_ACCOUNT", value: b.resourceName },
-        { name: "KEDASCALE_RESULTS_ACCOUNT", value: inputs.results.account },
+        ...identityNames,
         { name: "KEDASCALE_RESULTS_CONTAINER", value: inputs.results.container },
         { name: "KEDASCALE_LOCK_DURATION_MS", value: String(b.lockDurationMs) },
         { name: "KEDASCALE_MAX_DELIVERY_COUNT", value: String(b.maxDeliveryCount) },
@@ -127,6 +152,7 @@ const SECURE_CONTAINER = {
 };
 
 function podSpec(w: WorkloadSpec, inputs: WorkloadInputs, args: string[], extra: Record<string, unknown>, extraEnv: Record<string, unknown>[] = []): Record<string, unknown> {
+    if (onVirtualNodes(w)) return virtualNodePodSpec(w, inputs, args, extraEnv);
     return {
         serviceAccountName: inputs.serviceAccountName,
         terminationGracePeriodSeconds: inputs.shutdown.terminationGracePeriodSeconds,
@@ -136,10 +162,47 @@ function podSpec(w: WorkloadSpec, inputs: WorkloadInputs, args: string[], extra:
                 name: "worker",
                 image: inputs.image,
                 args,
-                env: [...brokerEnv(inputs), { name: "KEDASCALE_GRACE_MS", value: String(inputs.shutdown.workerGraceMs) }, ...extraEnv],
+                env: [
+                    ...brokerEnv(inputs, inputs.azuriteSecret !== undefined),
+                    { name: "KEDASCALE_GRACE_MS", value: String(inputs.shutdown.workerGraceMs) },
+                    ...(inputs.azuriteSecret !== undefined ? azuriteCredentialEnv(inputs.azuriteSecret) : []),
+                    ...extraEnv,
+                ],
                 resources: { requests: { ...w.resources.requests }, limits: { ...w.resources.limits } },
                 securityContext: SECURE_CONTAINER,
                 ...extra,
+            },
+        ],
+    };
+}
+
+/**
+ * A pod ACI can run (limits/aci.ts): the add-on's placement, command + args, requests = limits at ACI's steps, the
+ * credential from the workload's Secret and the image from its pull secret; no probes, ports, volumes, init
+ * containers or hooks, and no service-account token (nothing in the pod talks to the Kubernetes API).
+ */
+function virtualNodePodSpec(w: WorkloadSpec, inputs: WorkloadInputs, args: string[], extraEnv: Record<string, unknown>[]): Record<string, unknown> {
+    const { cpu, memory } = aciResources(w.resources.requests);
+    return {
+        serviceAccountName: inputs.serviceAccountName,
+        automountServiceAccountToken: false,
+        terminationGracePeriodSeconds: inputs.shutdown.terminationGracePeriodSeconds,
+        ...placement(w),
+        imagePullSecrets: [{ name: pullSecretName(w.name) }],
+        containers: [
+            {
+                name: "worker",
+                image: inputs.image,
+                command: [...WORKER_COMMAND],
+                args,
+                env: [
+                    ...brokerEnv(inputs, true),
+                    { name: "KEDASCALE_GRACE_MS", value: String(inputs.shutdown.workerGraceMs) },
+                    ...credentialEnv(w.name, inputs.broker.kind),
+                    ...extraEnv,
+                ],
+                resources: { requests: { cpu, memory }, limits: { cpu, memory } },
+                securityContext: SECURE_CONTAINER,
             },
         ],
     };
@@ -175,12 +238,15 @@ export function renderDeployment(w: WorkloadSpec, inputs: WorkloadInputs): K8sOb
             replicas: w.minReplicaCount,
             selector: { matchLabels: labels },
             template: {
-                metadata: { labels: { ...labels, ...WORKLOAD_IDENTITY_LABEL } },
-                spec: podSpec(w, inputs, ["work", "--inflight", String(w.inflight), "--health-port", String(HEALTH_PORT)], {
-                    ports: [{ name: "health", containerPort: HEALTH_PORT }],
-                    livenessProbe: probe("/healthz"),
-                    readinessProbe: probe("/healthz"),
-                }),
+                metadata: { labels: { ...labels, ...identityLabel(w) } },
+                // ACI: no probes (azure-aci README), so no health port either.
+                spec: onVirtualNodes(w)
+                    ? podSpec(w, inputs, ["work", "--inflight", String(w.inflight)], {})
+                    : podSpec(w, inputs, ["work", "--inflight", String(w.inflight), "--health-port", String(HEALTH_PORT)], {
+                          ports: [{ name: "health", containerPort: HEALTH_PORT }],
+                          livenessProbe: probe("/healthz"),
+                          readinessProbe: probe("/healthz"),
+                      }),
             },
         },
     };
@@ -219,7 +285,7 @@ export function renderScaledJob(w: WorkloadSpec, inputs: WorkloadInputs): K8sObj
                 backoffLimit: w.job.backoffLimit,
                 activeDeadlineSeconds: w.job.activeDeadlineSeconds,
                 template: {
-                    metadata: { labels: { "app.kubernetes.io/name": w.name, ...WORKLOAD_IDENTITY_LABEL } },
+                    metadata: { labels: { "app.kubernetes.io/name": w.name, ...identityLabel(w) } },
                     spec: { restartPolicy: "Never", ...podSpec(w, inputs, ["work", `--${w.job.mode}`], {}) },
                 },
             },

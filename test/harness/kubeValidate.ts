@@ -9,6 +9,7 @@ import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { CronJob } from "kubernetes-models/batch/v1/CronJob";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { Namespace } from "kubernetes-models/v1/Namespace";
+import { Secret } from "kubernetes-models/v1/Secret";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
@@ -20,6 +21,7 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
     CronJob,
     ServiceAccount,
     Namespace,
+    Secret,
 };
 
 /** KEDA v2.20 admission rules, beyond the schema. Returns the violations. */
@@ -46,8 +48,22 @@ export function kedaV220Violations(obj: { kind: string; metadata: { name: string
     return v;
 }
 
+/** Pulumi's wire form of a secret value, as the mocks record inputs: { <SECRET_SIG>: <SECRET_VALUE_SIG>, value }. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** The object with every recorded secret replaced by its plain value (what the API server receives). */
+export function unwrapSecrets<T>(value: T): T {
+    if (Array.isArray(value)) return value.map(unwrapSecrets) as T;
+    if (value && typeof value === "object") {
+        if (SECRET_SIG in value && "value" in value) return unwrapSecrets((value as { value: T }).value);
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)])) as T;
+    }
+    return value;
+}
+
 /** Throws with the reason when an object is not valid for its kind. */
-export function validateKubernetesObject(obj: { apiVersion: string; kind: string; metadata: any; spec?: any }): void {
+export function validateKubernetesObject(recorded: { apiVersion: string; kind: string; metadata: any; spec?: any }): void {
+    const obj = unwrapSecrets(recorded);
     const Model = MODELS[obj.kind];
     if (!Model) throw new Error(`no schema model for kind ${obj.kind}`);
     new Model(obj).validate();

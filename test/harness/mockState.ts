@@ -28,6 +28,9 @@ export const NAME_INPUT: Record<string, string> = {
     "azure-native:app:Job": "jobName",
     "azure-native:operationalinsights:Workspace": "workspaceName",
     "azure-native:monitor:DiagnosticSetting": "name",
+    "azure-native:servicebus:QueueAuthorizationRule": "authorizationRuleName",
+    "azure-native:containerregistry:ScopeMap": "scopeMapName",
+    "azure-native:containerregistry:Token": "tokenName",
 };
 
 /** A short stable GUID-like id derived from a name, so principal ids differ per identity. */
@@ -65,6 +68,10 @@ export function mockState(args: MockResourceArgs): { id: string; state: Record<s
             Object.assign(state, { repoDigest: `${repo}@sha256:${digest}` });
             break;
         }
+        case "pulumi-nodejs:dynamic/acr:TokenCredential":
+            // What generateCredentials returns (the provider's own code is tested against a local server).
+            Object.assign(state, { username: String(inputs.tokenId).split("/").pop(), password: `mock-token-password/${String(inputs.slot)}`, passwordExpiry: inputs.expiry });
+            break;
         case "azure-native:storage:StorageAccount":
             state.primaryEndpoints = { blob: `https://${azureName}.blob.core.windows.net/`, queue: `https://${azureName}.queue.core.windows.net/` };
             break;
@@ -138,6 +145,19 @@ function defaultCall(token: string, inputs: Record<string, unknown>): Record<str
         case "azure-native:containerservice:listManagedClusterUserCredentials": {
             const kubeconfig = `apiVersion: v1\nkind: Config\nclusters: [{name: ${String(inputs.resourceName)}, cluster: {server: "https://mock"}}]\n`;
             return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(kubeconfig).toString("base64") }] };
+        }
+        // Virtual-node credentials (components/azure/virtualNodeCredential.ts): shaped like Azure's, with a visible
+        // "mock" signature so tests can follow each value to the one Secret allowed to hold it.
+        case "azure-native:servicebus:listQueueKeys": {
+            const ns = String(inputs.namespaceName);
+            const key = Buffer.from(`mock-key/${ns}/${String(inputs.queueName)}/${String(inputs.authorizationRuleName)}`).toString("base64");
+            const connection = (k: string) => `Endpoint=sb://${ns}.servicebus.windows.net/;SharedAccessKeyName=${String(inputs.authorizationRuleName)};SharedAccessKey=${k};EntityPath=${String(inputs.queueName)}`;
+            return { keyName: inputs.authorizationRuleName, primaryKey: key, secondaryKey: `${key}2`, primaryConnectionString: connection(key), secondaryConnectionString: connection(`${key}2`) };
+        }
+        case "azure-native:storage:listStorageAccountServiceSAS": {
+            const sig = Buffer.from(`mock-sig/${String(inputs.canonicalizedResource)}/${String(inputs.permissions)}/${String(inputs.sharedAccessExpiryTime)}`).toString("base64");
+            const sr = inputs.resource ? `&sr=${String(inputs.resource)}` : "";
+            return { serviceSasToken: `sv=2022-11-02${sr}&sp=${String(inputs.permissions)}&se=${encodeURIComponent(String(inputs.sharedAccessExpiryTime))}&spr=https&sig=${encodeURIComponent(sig)}` };
         }
         default:
             throw new Error(`unmocked call ${token}: add it to test/harness/mockState.ts`);

@@ -48,12 +48,16 @@ export function stackConfig(stack: string, overrides: Record<string, unknown> = 
     return merged;
 }
 
-/** Where a stack's workloads run, read from its stack file: a cluster kedascale creates, an existing one, or none (ACA only). */
-export type ClusterKind = "created" | "existing" | "none";
+/**
+ * Where a stack's workloads run, read from its stack file: a cluster kedascale creates, an existing one, a laptop
+ * cluster from the kubeconfig with Azurite and no Azure resource (cluster.local), or none (ACA only).
+ */
+export type ClusterKind = "created" | "existing" | "local" | "none";
 
 export function clusterKind(stack: string): ClusterKind {
     const file = readStackFile(stack);
     if ((file["kedascale:cluster"] as { existing?: unknown } | undefined)?.existing) return "existing";
+    if ((file["kedascale:cluster"] as { local?: unknown } | undefined)?.local) return "local";
     const workloads = (file["kedascale:workloads"] ?? []) as { platform?: string }[];
     return workloads.length > 0 && workloads.every((w) => w.platform === "containerApps") ? "none" : "created";
 }

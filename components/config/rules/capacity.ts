@@ -42,6 +42,11 @@ export function eligiblePools(cfg: StackConfig, w: WorkloadConfig): PoolConfig[]
             return [...(systemOpen ? [system] : []), ...cfg.pools];
         case "spot":
             return w.spotAffinity === "required" ? cfg.pools.filter(isSpot) : [...(systemOpen ? [system] : []), ...cfg.pools];
+        // ACI is not a pool: rules/virtualNodes.ts checks the container-group limits instead.
+        case "virtualNodes":
+            return [];
+        case "spotThenVirtualNodes":
+            return cfg.pools.filter(isSpot);
     }
 }
 

@@ -11,6 +11,7 @@ import { CONTAINER_APPS_RULES } from "./containerApps";
 import type { RuleContext } from "./context";
 import { brokerEffectRules, clusterEffectRules, labelRules, networkEffectRules, noEffectRules, rateRules } from "./effects";
 import { existingClusterRules } from "./existingCluster";
+import { localClusterRules } from "./localCluster";
 import { kedaRules } from "./keda";
 import { kedaVersionRules, kubernetesVersionRules, regionRules } from "./limits";
 import { messagingRules } from "./messaging";
@@ -22,17 +23,19 @@ import type { Problem } from "./problem";
 import { shutdownRules } from "./shutdown";
 import { osDiskRules, systemPoolSizeRules, vmSizeRules } from "./vmSizes";
 import { spotPlacementRules, workloadRules } from "./workloads";
+import { aciPodRules, virtualNodeMessagingRules, virtualNodePlacementRules } from "./virtualNodes";
 
 export type Rule = (cfg: StackConfig, ctx: RuleContext) => Problem[];
 
 /**
  * A rule about the cluster kedascale creates (its network, pools, tier, egress): with `cluster.existing` there is no
- * such cluster and its settings are refused outright (existingCluster.ts), so the rule would only judge defaults.
+ * such cluster and its settings are refused outright (existingCluster.ts), nor with `cluster.local` (localCluster.ts),
+ * so the rule would only judge defaults.
  */
 const createdClusterOnly =
     (rule: Rule): Rule =>
     (cfg, ctx) =>
-        cfg.cluster.existing || !needsCluster(cfg) ? [] : rule(cfg, ctx);
+        cfg.cluster.existing || cfg.cluster.local || !needsCluster(cfg) ? [] : rule(cfg, ctx);
 
 /**
  * A rule about KEDA on the cluster: a stack whose every workload runs on Azure Container Apps has no cluster and no
@@ -45,6 +48,7 @@ const clusterStackOnly =
 
 export const RULES: readonly Rule[] = [
     existingClusterRules,
+    localClusterRules,
     ...[
         virtualNodeRules,
         addressCapacityRules,
@@ -76,6 +80,9 @@ export const RULES: readonly Rule[] = [
     rateRules,
     nameRules,
     ...CONTAINER_APPS_RULES,
+    virtualNodePlacementRules,
+    virtualNodeMessagingRules,
+    aciPodRules,
 ];
 
 /** Every rule over a complete config (tests and tools); load.ts runs them one by one over partial config. */
