@@ -20,7 +20,7 @@ describe("bench smoke run", () => {
         for (const p of [r.producer, r.producerRemote]) for (const v of Object.values(p.variants)) expect(v.cpuMsPerMsg.median).toBeGreaterThan(0);
         expect(r.producerRemote.rttMs).toBeGreaterThan(0);
         expect(r.memory.drain.map((d) => d.backlog)).toEqual(SMOKE.memoryBacklogs);
-        for (const d of [...r.memory.drain, r.memory.drainPodHeap]) expect(d.peakRssMiB.median).toBeGreaterThan(c.bareNode.peakRssMiB.median);
+        for (const d of [...r.memory.drain, r.memory.drainResults, r.memory.drainPodHeap]) expect(d.peakRssMiB.median).toBeGreaterThan(c.bareNode.peakRssMiB.median);
         expect(r.memory.idle.maxMiB).toBeGreaterThan(0);
         expect(r.planTime.map((p) => p.stack)).toContain("dev");
         expect(r.planTime.every((p) => p.resources > 10)).toBe(true);

@@ -1,7 +1,8 @@
 /** Pure rendering of workload objects for the cases the stacks do not cover, each schema-validated. */
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../components/config/load";
-import { placement, renderDeployment, renderLoadTemplate, renderScaledJob, renderScaledObject, renderTriggerAuthentication, shutdownBudget, JOB_NAME_LABEL, type WorkloadInputs } from "../components/plan/workload";
+import { placement, renderDeployment, renderLoadTemplate, renderScaledJob, renderScaledObject, renderTriggerAuthentication, JOB_NAME_LABEL, type WorkloadInputs } from "../components/plan/workload";
+import { shutdownBudget } from "../components/plan/shutdown";
 import { validateKubernetesObject, kedaV220Violations } from "./harness/kubeValidate";
 
 const spot = { name: "spot", vmSize: "Standard_D4ds_v5", priority: "Spot", maxCount: 10 };

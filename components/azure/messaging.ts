@@ -3,7 +3,7 @@ import * as servicebus from "@pulumi/azure-native/servicebus";
 import * as storage from "@pulumi/azure-native/storage";
 import * as pulumi from "@pulumi/pulumi";
 import { poisonQueueName } from "../plan/names";
-import { deliveryLimits, type DeliveryLimits } from "../plan/workload";
+import { deliveryLimits, type DeliveryLimits } from "../plan/delivery";
 import { LOCAL_AUTH_TAGS } from "../plan/virtualNodes";
 import { grantRole, type RoleName } from "./roles";
 

@@ -14,7 +14,8 @@ import {
     renderAzuriteVolumeClaim,
     type LocalAzuriteSpec,
 } from "../plan/localAzurite";
-import { deliveryLimits, type DeliveryLimits, type K8sObject } from "../plan/workload";
+import { deliveryLimits, type DeliveryLimits } from "../plan/delivery";
+import type { K8sObject } from "../plan/workload";
 
 export interface LocalAzuriteArgs {
     /** Provider of the laptop cluster (kubeconfig). */

@@ -15,12 +15,12 @@ import {
     renderScaledObject,
     renderTriggerAuthentication,
     triggerAuthenticationName,
-    shutdownBudgetFor,
     KEDA_API,
     type K8sObject,
     type WorkloadInputs,
     type WorkloadSpec,
 } from "../plan/workload";
+import { shutdownBudgetFor } from "../plan/shutdown";
 import { resolveWorkload, type WorkloadArgs } from "./workloadArgs";
 
 export interface ScaledWorkloadArgs {

@@ -3,10 +3,8 @@
  * TriggerAuthentication; the suspended load template) from config and resolved Azure names. No Pulumi here, so
  * every object is schema-validated in tests exactly as it will be sent.
  */
-import type { PoolConfig } from "../config/schema";
-import type { StackConfig } from "../config/stack";
 import type { WorkloadConfig } from "../config/workloads";
-import { isoDurationSeconds } from "../config/duration";
+import type { ShutdownBudget } from "./shutdown";
 import { SPOT_LABEL } from "./pools";
 import { onVirtualNodes } from "../config/virtualNodes";
 import { azuriteCredentialEnv } from "./localAzurite";
@@ -44,52 +42,6 @@ const WORKLOAD_IDENTITY_LABEL = { "azure.workload.identity/use": "true" };
 const SYSTEM_NODE_SELECTOR = { "kubernetes.azure.com/mode": "system" };
 const CRITICAL_ADDONS_TOLERATION = { key: "CriticalAddonsOnly", operator: "Exists" };
 const SPOT_TOLERATION = { key: SPOT_LABEL.key, operator: "Equal", value: SPOT_LABEL.value, effect: "NoSchedule" };
-/**
- * Shutdown budgets (FACTS §2, §9). A pod that can land on a Spot node gets at most ~30 s: Azure sends the
- * Preempt scheduled event ≥ 30 s before eviction and AKS drains the node on it (aks-docs node-auto-drain.md),
- * whatever terminationGracePeriodSeconds says. Elsewhere (scale-in, autoscaler scale-down, upgrades) kubelet honours
- * the pod's grace, and the autoscaler up to maxGracefulTerminationSec (600 s).
- * The worker stops receiving at SIGTERM, lets in-flight work finish for KEDASCALE_GRACE_MS, then releases what is
- * left (one abandon / update call per message) and exits; SHUTDOWN_MARGIN_SECONDS is the time kept for that release.
- *   Spot-capable placement: terminationGracePeriodSeconds 30, worker grace 20 s, 10 s to release.
- *   Regular nodes only:     terminationGracePeriodSeconds 60, worker grace 50 s, 10 s to release.
- */
-export const SPOT_EVICTION_NOTICE_SECONDS = 30;
-export const REGULAR_GRACE_SECONDS = 60;
-export const SHUTDOWN_MARGIN_SECONDS = 10;
-
-export interface ShutdownBudget {
-    /** Pod terminationGracePeriodSeconds. */
-    readonly terminationGracePeriodSeconds: number;
-    /** KEDASCALE_GRACE_MS: how long in-flight work may finish before it is released. */
-    readonly workerGraceMs: number;
-    /** Whether the pod may be placed on a Spot node (and so be evicted with ~30 s notice). */
-    readonly spot: boolean;
-}
-
-/** A pod may land on Spot when it requires or prefers Spot, or tolerates it ("any") and a Spot pool exists. */
-export function mayRunOnSpot(w: Pick<WorkloadSpec, "placement">, pools: readonly Pick<PoolConfig, "priority">[]): boolean {
-    return mayLandOnSpot(w, pools.some((p) => p.priority === "Spot"));
-}
-
-/** The same, given whether the cluster has Spot nodes at all. */
-export function mayLandOnSpot(w: Pick<WorkloadSpec, "placement">, spotNodes: boolean): boolean {
-    // virtualNodes: ACI only (no Spot toleration); spotThenVirtualNodes prefers Spot.
-    if (w.placement === "system" || w.placement === "virtualNodes") return false;
-    return w.placement === "spot" || w.placement === "spotThenVirtualNodes" || spotNodes;
-}
-
-/** The budget from placement, or from an explicit terminationGracePeriodSeconds (rules/shutdown.ts refuses one Spot cannot honour). */
-export function shutdownBudget(w: Pick<WorkloadSpec, "placement" | "terminationGracePeriodSeconds">, pools: readonly Pick<PoolConfig, "priority">[]): ShutdownBudget {
-    return shutdownBudgetFor(w, pools.some((p) => p.priority === "Spot"));
-}
-
-/** The budget, given whether the cluster has Spot nodes (ScaledWorkload's `spotNodes`). */
-export function shutdownBudgetFor(w: Pick<WorkloadSpec, "placement" | "terminationGracePeriodSeconds">, spotNodes: boolean): ShutdownBudget {
-    const spot = mayLandOnSpot(w, spotNodes);
-    const total = w.terminationGracePeriodSeconds ?? (spot ? SPOT_EVICTION_NOTICE_SECONDS : REGULAR_GRACE_SECONDS);
-    return { terminationGracePeriodSeconds: total, workerGraceMs: Math.max(1, total - SHUTDOWN_MARGIN_SECONDS) * 1000, spot };
-}
 const HEALTH_PORT = 8080;
 
 /**
@@ -353,27 +305,3 @@ export function renderLoadTemplate(w: WorkloadSpec, inputs: WorkloadInputs): K8s
         },
     };
 }
-
-/** Broker numbers the worker must agree with: the queue's lock and delivery limit. */
-export interface DeliveryLimits {
-    readonly lockDurationMs: number;
-    readonly maxDeliveryCount: number;
-}
-
-/** Storage queues have no lock: the worker's invisibility window per receive or renewal (consumer --visibility-timeout 30). */
-export const STORAGE_VISIBILITY_MS = 30_000;
-
-/** Service Bus: the queue's lockDuration and maxDeliveryCount. Storage: the window above and the worker's own dequeue limit. */
-export function deliveryLimits(
-    b: { kind: "serviceBus"; lockDuration: string; maxDeliveryCount: number } | { kind: "storageQueue"; maxDequeueCount: number },
-): DeliveryLimits {
-    return b.kind === "serviceBus"
-        ? { lockDurationMs: isoDurationSeconds(b.lockDuration) * 1000, maxDeliveryCount: b.maxDeliveryCount }
-        : { lockDurationMs: STORAGE_VISIBILITY_MS, maxDeliveryCount: b.maxDequeueCount };
-}
-
-export function brokerLimits(cfg: Pick<StackConfig, "messaging">): DeliveryLimits {
-    const m = cfg.messaging;
-    return m.broker === "serviceBus" ? deliveryLimits({ kind: "serviceBus", ...m.serviceBus }) : deliveryLimits({ kind: "storageQueue", ...m.storageQueue });
-}
-

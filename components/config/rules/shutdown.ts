@@ -6,7 +6,7 @@
  * and its in-flight messages would come back only after their lock or visibility timeout, not at once.
  */
 import { onContainerApps } from "../containerApps";
-import { mayRunOnSpot, SHUTDOWN_MARGIN_SECONDS, SPOT_EVICTION_NOTICE_SECONDS } from "../../plan/workload";
+import { mayRunOnSpot, SHUTDOWN_MARGIN_SECONDS, SPOT_EVICTION_NOTICE_SECONDS } from "../../plan/shutdown";
 import type { StackConfig } from "../stack";
 import { error, key, type Problem } from "./problem";
 
