@@ -1,231 +1,248 @@
 /**
- * The measurements behind `npm run bench`, each against a baseline run in the same process tree and the same
- * Azurite, so ratios hold on any machine. Sizes come from the caller: the full bench and the test suite's smoke run.
+ * The measurements behind `npm run bench`. Every figure comes from processes spawned the same way (bench/spawn.ts) and
+ * measuring themselves (bench/probe.cjs); every comparison is interleaved run by run against its baseline on the same
+ * Azurite (stats.ts), so ratios hold on a shared, noisy machine. Sizes come from the caller: the full bench, or the
+ * test suite's smoke run.
  */
-import { spawn } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import { ContainerClient } from "@azure/storage-blob";
 import { QueueClient } from "@azure/storage-queue";
-import { connectBroker, type ConnectionOptions } from "../consumer/src/connect";
-import { noopHandler } from "../consumer/src/handler";
-import { buildMessage, sendLoad } from "../consumer/src/send";
-import { Worker } from "../consumer/src/worker";
-import { setQuiet } from "../consumer/src/log";
+import { buildMessage } from "../consumer/src/send";
 import { BUNDLE } from "../consumer/test/support/processes";
-import { round, trials, type Summary } from "./stats";
+import { ok, rssMiB, runProbed, type Sample } from "./spawn";
+import { interleaved, ratioOf, round, summarize, type Summary } from "./stats";
 
 export interface BenchSizes {
+    /** Cold-start trials (each runs bare node and the three worker builds). */
+    coldStartTrials: number;
+    /** Drain and producer trials (each runs every variant once). */
     trials: number;
-    coldStartMessages: number;
-    throughputMessages: number;
+    drainMessages: number;
     producerMessages: number;
     naiveMessages: number;
-    memoryInflight: number;
+    /** Backlogs the in-flight-32 drain's peak memory is measured at, and trials per backlog. */
+    memoryBacklogs: number[];
+    memoryTrials: number;
+    /** Handler of the backlog drains (noop: Azurite's blob writes are what makes a 10,000-message results drain take many minutes here). */
+    memoryHandler: "noop" | "results";
+    /** How long an idle worker's memory is watched. */
+    idleSeconds: number;
 }
 
-export const FULL: BenchSizes = { trials: 5, coldStartMessages: 10, throughputMessages: 2000, producerMessages: 2000, naiveMessages: 300, memoryInflight: 32 };
-export const SMOKE: BenchSizes = { trials: 1, coldStartMessages: 1, throughputMessages: 40, producerMessages: 40, naiveMessages: 10, memoryInflight: 4 };
+export const FULL: BenchSizes = { coldStartTrials: 6, trials: 3, drainMessages: 1000, producerMessages: 1000, naiveMessages: 200, memoryBacklogs: [2000, 10_000], memoryTrials: 1, memoryHandler: "noop", idleSeconds: 20 };
+export const SMOKE: BenchSizes = { coldStartTrials: 1, trials: 1, drainMessages: 40, producerMessages: 40, naiveMessages: 10, memoryBacklogs: [40, 80], memoryTrials: 1, memoryHandler: "noop", idleSeconds: 3 };
+
+/**
+ * The V8 heap Node gives a pod with a 256Mi memory limit. Node sizes the heap from the cgroup limit
+ * (uv_get_constrained_memory, nodejs/node#27508: V8's ConfigureDefaults(limit): old generation limit/2, a 1 MiB
+ * semi-space below 1 GiB), which this machine has no cgroup to show; `--max-heap-size` makes V8 derive the same split.
+ */
+export const POD_256MI_HEAP = ["--max-heap-size=131"];
+
+export interface Env {
+    cs: string;
+    /** bench/raw.ts bundled (spawn.ts). */
+    raw: string;
+    /** The worker built as one bundle, as before issue 15. */
+    single: string;
+}
 
 let queueCounter = 0;
-export async function freshQueue(connectionString: string): Promise<{ env: Record<string, string>; options: ConnectionOptions; client: QueueClient }> {
+/** A fresh queue (+ poison queue, + results container of the same name) and the env a worker process needs for it. */
+export async function freshQueue(cs: string, queueCs = cs): Promise<{ env: Record<string, string>; client: QueueClient }> {
     const name = `bench-${process.pid}-${queueCounter++}`;
-    const client = new QueueClient(connectionString, name);
-    await client.create();
-    await new QueueClient(connectionString, `${name}-poison`).create();
-    const options: ConnectionOptions = { broker: "storageQueue", queue: name, connectionString, resultsContainer: "unused", lockDurationMs: 60_000, visibilityTimeoutSeconds: 30, maxDeliveryCount: 5 };
-    return { env: { KEDASCALE_BROKER: "storageQueue", KEDASCALE_QUEUE: name, KEDASCALE_CONNECTION_STRING: connectionString }, options, client };
+    await Promise.all([new QueueClient(cs, name).create(), new QueueClient(cs, `${name}-poison`).create(), new ContainerClient(cs, name).create()]);
+    return { env: { KEDASCALE_BROKER: "storageQueue", KEDASCALE_QUEUE: name, KEDASCALE_CONNECTION_STRING: queueCs, KEDASCALE_RESULTS_CONNECTION_STRING: cs, KEDASCALE_RESULTS_CONTAINER: name }, client: new QueueClient(cs, name) };
 }
 
-async function fill(client: QueueClient, count: number, workMs?: number): Promise<void> {
-    const lanes = 32;
+export async function fill(client: QueueClient, count: number): Promise<void> {
     let next = 0;
     await Promise.all(
-        Array.from({ length: lanes }, async () => {
-            while (next < count) await client.sendMessage(buildMessage("bench", next++, 256, workMs).body);
+        Array.from({ length: 32 }, async () => {
+            while (next < count) await client.sendMessage(buildMessage("bench", next++, 256).body);
         }),
     );
 }
 
-/** Spawn → the first line matching `until` on stdout or stderr (or exit), in ms. */
-function timeSpawn(args: string[], env: Record<string, string>, until?: RegExp): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const t0 = performance.now();
-        // The CLI logs on stderr (its summaries go to stdout): watch both.
-        const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-        let out = "";
-        let done = false;
-        const onData = (c: Buffer) => {
-            out += c.toString();
-            if (!done && until?.test(out)) {
-                done = true;
-                resolve(performance.now() - t0);
-            }
-        };
-        proc.stdout.on("data", onData);
-        proc.stderr.on("data", onData);
-        proc.once("error", reject);
-        proc.once("exit", (code) => {
-            if (done) return;
-            if (code !== 0 || until) reject(new Error(`exited ${code} before ${until ?? "end"}: ${out.slice(0, 500)}`));
-            else resolve(performance.now() - t0);
-        });
-    });
-}
+const perMessage = (s: Sample, n: number) => ({ msgPerSec: n / (s.ms / 1000), cpuMsPerMsg: s.cpuMs / n });
+const fig = (values: number[], digits = 2) => summarize(values, digits);
+
+// ---------------------------------------------------------------------------------------------------------------- cold start
 
 export interface ColdStart {
-    workerOnceMs: Summary;
-    bareNodeMs: Summary;
-    ratio: number;
+    trials: number;
+    /** spawn → exit, ms; peak RSS (VmHWM), MiB; bytes of JavaScript loaded. */
+    bareNode: { ms: Summary; peakRssMiB: Summary };
+    job: Record<"cached" | "noCache" | "singleBundle", { ms: Summary; peakRssMiB: Summary; cpuMs: Summary; loadedKiB: number }>;
+    /** Per-trial ratios to bare node. */
+    ratio: Record<"cached" | "noCache" | "singleBundle", Summary>;
 }
 
-/** `work --once` from spawn to its first message completed, against spawning bare `node -e ""`. */
-export async function coldStart(cs: string, sizes: BenchSizes): Promise<ColdStart> {
-    const q = await freshQueue(cs);
-    await fill(q.client, sizes.trials * sizes.coldStartMessages);
-    const bareNodeMs = await trials(sizes.trials, () => timeSpawn(["-e", ""], {}));
-    const workerOnceMs = await trials(sizes.trials, () => timeSpawn([BUNDLE, "work", "--once", "--handler", "noop", "--wait-ms", "5000"], q.env, /"msg":"completed"/));
-    return { workerOnceMs, bareNodeMs, ratio: round(workerOnceMs.median / bareNodeMs.median) };
+/**
+ * `work --once` with the results handler (what a ScaledJob pod runs), spawn → exit with its one message done, against
+ * bare `node -e ""` spawned and timed the same way. Three builds of the worker: today's (split per broker, code cache),
+ * the same without its cache (KEDASCALE_CODE_CACHE=off), and the single bundle of before.
+ */
+export async function coldStart(e: Env, sizes: BenchSizes): Promise<ColdStart> {
+    const q = await freshQueue(e.cs);
+    await fill(q.client, sizes.coldStartTrials * 3);
+    const job = (script: string, env: Record<string, string> = {}) => async () => {
+        const s = ok(await runProbed(script, ["work", "--once", "--handler", "results", "--wait-ms", "5000", "--quiet"], { env: { ...q.env, ...env } }), "work --once");
+        if (!/"completed":1/.test(s.stdout)) throw new Error(`work --once did not complete a message: ${s.stdout}`);
+        return s;
+    };
+    const r = await interleaved(sizes.coldStartTrials, {
+        bareNode: async () => ok(await runProbed("", []), "bare node"),
+        cached: job(BUNDLE),
+        noCache: job(BUNDLE, { KEDASCALE_CODE_CACHE: "off" }),
+        singleBundle: job(e.single),
+    });
+    const describe = (xs: Sample[]) => ({ ms: fig(xs.map((x) => x.ms), 1), peakRssMiB: fig(xs.map((x) => x.peakRssMiB), 1), cpuMs: fig(xs.map((x) => x.cpuMs), 1), loadedKiB: round(xs[0].loadedBytes / 1024, 0) });
+    return {
+        trials: sizes.coldStartTrials,
+        bareNode: { ms: fig(r.bareNode.map((x) => x.ms), 1), peakRssMiB: fig(r.bareNode.map((x) => x.peakRssMiB), 1) },
+        job: { cached: describe(r.cached), noCache: describe(r.noCache), singleBundle: describe(r.singleBundle) },
+        ratio: { cached: ratioOf(r.cached, r.bareNode, (x) => x.ms), noCache: ratioOf(r.noCache, r.bareNode, (x) => x.ms), singleBundle: ratioOf(r.singleBundle, r.bareNode, (x) => x.ms) },
+    };
 }
 
-/** Drains `count` messages with the Worker (noop handler) at a given in-flight limit; messages/s. */
-async function workerRate(cs: string, count: number, inflight: number): Promise<number> {
-    const q = await freshQueue(cs);
-    await fill(q.client, count);
-    const broker = await connectBroker(q.options);
-    const worker = new Worker({ broker, handler: noopHandler, mode: "drain", inflight, batchSize: 32, receiveWaitMs: 0, maxBodyBytes: 1 << 20, maxRenewMs: 60_000, graceMs: 1000 });
-    const t0 = performance.now();
-    const stats = await worker.run();
-    const seconds = (performance.now() - t0) / 1000;
-    await broker.close();
-    if (stats.completed !== count) throw new Error(`worker completed ${stats.completed} of ${count}`);
-    return count / seconds;
-}
+// ---------------------------------------------------------------------------------------------------------------- drain
 
-/** The fastest plain-SDK drain: 4 receive loops of 32, deletes in parallel, no framework. */
-async function rawSdkRate(cs: string, count: number): Promise<number> {
-    const q = await freshQueue(cs);
-    await fill(q.client, count);
-    let deleted = 0;
-    const t0 = performance.now();
-    await Promise.all(
-        Array.from({ length: 4 }, async () => {
-            for (;;) {
-                const { receivedMessageItems: items } = await q.client.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 30 });
-                if (items.length === 0) return;
-                await Promise.all(items.map((m) => q.client.deleteMessage(m.messageId, m.popReceipt)));
-                deleted += items.length;
-            }
-        }),
-    );
-    const seconds = (performance.now() - t0) / 1000;
-    if (deleted !== count) throw new Error(`raw loop deleted ${deleted} of ${count}`);
-    return count / seconds;
+export interface DrainFigure {
+    msgPerSec: Summary;
+    cpuMsPerMsg: Summary;
+    peakRssMiB: Summary;
 }
 
 export interface Throughput {
-    workerMessagesPerSecond: Record<"inflight1" | "inflight8" | "inflight32", Summary>;
-    rawSdkMessagesPerSecond: Summary;
-    ratioAt32: number;
+    messages: number;
+    variants: Record<"worker1" | "worker8" | "worker32" | "raw32" | "rawCeiling", DrainFigure>;
+    /** worker in-flight 32 ÷ raw loop at in-flight 32, trial by trial. */
+    cpuPerMsgRatio32: Summary;
+    rateRatio32: Summary;
+    rateVsCeiling32: Summary;
 }
 
-export async function throughput(cs: string, sizes: BenchSizes): Promise<Throughput> {
-    setQuiet(true);
-    const n = sizes.throughputMessages;
-    const workerMessagesPerSecond = {
-        inflight1: await trials(sizes.trials, () => workerRate(cs, Math.max(10, Math.floor(n / 8)), 1)),
-        inflight8: await trials(sizes.trials, () => workerRate(cs, n, 8)),
-        inflight32: await trials(sizes.trials, () => workerRate(cs, n, 32)),
+/**
+ * Drains of the same backlog (fresh queue each run, filled untimed), spawn → exit: the worker (noop handler, so the
+ * work is the same as the raw loop's: receive, parse, delete) at in-flight 1, 8, 32; the raw loop at in-flight 32;
+ * the raw ceiling. msg/s includes each process's start-up (both sides have one); CPU per message is user+sys ÷ messages.
+ */
+export async function throughput(e: Env, sizes: BenchSizes): Promise<Throughput> {
+    const n = sizes.drainMessages;
+    const drain = (script: string, args: string[]) => async () => {
+        const q = await freshQueue(e.cs);
+        await fill(q.client, n);
+        const s = ok(await runProbed(script, args, { env: q.env }), `${script} ${args.join(" ")}`);
+        const left = (await q.client.getProperties()).approximateMessagesCount;
+        if (left !== 0) throw new Error(`${args.join(" ")} left ${left} of ${n} messages`);
+        return s;
     };
-    const rawSdkMessagesPerSecond = await trials(sizes.trials, () => rawSdkRate(cs, n));
-    return { workerMessagesPerSecond, rawSdkMessagesPerSecond, ratioAt32: round(workerMessagesPerSecond.inflight32.median / rawSdkMessagesPerSecond.median) };
+    const worker = (inflight: number) => drain(BUNDLE, ["work", "--drain", "--handler", "noop", "--inflight", String(inflight), "--batch", "32", "--wait-ms", "1000", "--quiet"]);
+    const r = await interleaved(sizes.trials, {
+        worker1: worker(1),
+        worker8: worker(8),
+        worker32: worker(32),
+        raw32: drain(e.raw, ["drain", "32"]),
+        rawCeiling: drain(e.raw, ["ceiling"]),
+    });
+    const describe = (xs: Sample[]): DrainFigure => ({
+        msgPerSec: fig(xs.map((x) => perMessage(x, n).msgPerSec), 1),
+        cpuMsPerMsg: fig(xs.map((x) => perMessage(x, n).cpuMsPerMsg), 3),
+        peakRssMiB: fig(xs.map((x) => x.peakRssMiB), 1),
+    });
+    return {
+        messages: n,
+        variants: { worker1: describe(r.worker1), worker8: describe(r.worker8), worker32: describe(r.worker32), raw32: describe(r.raw32), rawCeiling: describe(r.rawCeiling) },
+        cpuPerMsgRatio32: ratioOf(r.worker32, r.raw32, (x) => x.cpuMs),
+        rateRatio32: ratioOf(r.raw32, r.worker32, (x) => x.ms),
+        rateVsCeiling32: ratioOf(r.rawCeiling, r.worker32, (x) => x.ms),
+    };
 }
 
-/** The queue port of an Azurite connection string. */
-export function queuePort(connectionString: string): number {
-    return Number(/QueueEndpoint=http:\/\/127\.0\.0\.1:(\d+)\//.exec(connectionString)![1]);
-}
+// ---------------------------------------------------------------------------------------------------------------- producer
 
 export interface Producer {
-    sendMessagesPerSecond: Summary;
-    naiveLoopMessagesPerSecond: Summary;
-    sdkCeilingMessagesPerSecond: Summary;
-    ratioVsNaive: number;
-    ratioVsCeiling: number;
+    rttMs: number;
+    variants: Record<"send" | "rawParallel" | "naive", { msgPerSec: Summary; cpuMsPerMsg: Summary }>;
+    ratioVsNaive: Summary;
+    ratioVsRawParallel: Summary;
+    cpuPerMsgRatioVsRawParallel: Summary;
 }
 
-/** `send` (32 lanes) vs the seeds' sequential `await send()` loop vs 128 raw parallel SDK sends; through `queueCs` (e.g. a latency proxy) when given. */
-export async function producer(cs: string, sizes: BenchSizes, queueCs: string = cs): Promise<Producer> {
-    const throughProxy = async () => {
-        const q = await freshQueue(cs);
-        return { ...q, options: { ...q.options, connectionString: queueCs }, client: new QueueClient(queueCs, q.options.queue) };
+/**
+ * `send` (32 lanes, no manifest) against the raw parallel loop (32 lanes: same concurrency, same bodies) and the naive
+ * sequential loop, through `queueCs` (loopback, or the latency proxy), interleaved.
+ */
+export async function producer(e: Env, sizes: BenchSizes, rttMs: number, queueCs: string = e.cs): Promise<Producer> {
+    const run = (script: string, args: string[], n: number) => async () => {
+        const q = await freshQueue(e.cs, queueCs);
+        const s = ok(await runProbed(script, args, { env: q.env }), `${script} ${args.join(" ")}`);
+        const got = (await q.client.getProperties()).approximateMessagesCount;
+        if (got !== n) throw new Error(`${args.join(" ")} enqueued ${got} of ${n}`);
+        return { s, n };
     };
-    const viaSend = async () => {
-        const q = await throughProxy();
-        const broker = await connectBroker(q.options);
-        const s = await sendLoad(broker, { count: sizes.producerMessages, concurrency: 32, size: 256, runId: "p", batchSize: 100 });
-        return s.messagesPerSecond;
-    };
-    const naive = async () => {
-        const q = await throughProxy();
-        const t0 = performance.now();
-        for (let i = 0; i < sizes.naiveMessages; i++) await q.client.sendMessage(buildMessage("n", i, 256).body);
-        return sizes.naiveMessages / ((performance.now() - t0) / 1000);
-    };
-    const ceiling = async () => {
-        const q = await throughProxy();
-        let next = 0;
-        const t0 = performance.now();
-        await Promise.all(
-            Array.from({ length: 128 }, async () => {
-                while (next < sizes.producerMessages) await q.client.sendMessage(buildMessage("c", next++, 256).body);
-            }),
-        );
-        return sizes.producerMessages / ((performance.now() - t0) / 1000);
-    };
-    const sendMessagesPerSecond = await trials(sizes.trials, viaSend);
-    const naiveLoopMessagesPerSecond = await trials(sizes.trials, naive);
-    const sdkCeilingMessagesPerSecond = await trials(sizes.trials, ceiling);
+    const n = sizes.producerMessages;
+    const r = await interleaved(sizes.trials, {
+        send: run(BUNDLE, ["send", "--count", String(n), "--concurrency", "32", "--size", "256", "--no-manifest"], n),
+        rawParallel: run(e.raw, ["send", "32", String(n)], n),
+        naive: run(e.raw, ["send", "1", String(sizes.naiveMessages)], sizes.naiveMessages),
+    });
+    const describe = (xs: { s: Sample; n: number }[]) => ({ msgPerSec: fig(xs.map((x) => perMessage(x.s, x.n).msgPerSec), 1), cpuMsPerMsg: fig(xs.map((x) => perMessage(x.s, x.n).cpuMsPerMsg), 3) });
+    const rate = (x: { s: Sample; n: number }) => x.n / x.s.ms;
     return {
-        sendMessagesPerSecond,
-        naiveLoopMessagesPerSecond,
-        sdkCeilingMessagesPerSecond,
-        ratioVsNaive: round(sendMessagesPerSecond.median / naiveLoopMessagesPerSecond.median),
-        ratioVsCeiling: round(sendMessagesPerSecond.median / sdkCeilingMessagesPerSecond.median),
+        rttMs,
+        variants: { send: describe(r.send), rawParallel: describe(r.rawParallel), naive: describe(r.naive) },
+        ratioVsNaive: ratioOf(r.send, r.naive, rate),
+        ratioVsRawParallel: ratioOf(r.send, r.rawParallel, rate),
+        cpuPerMsgRatioVsRawParallel: ratioOf(r.send, r.rawParallel, (x) => x.s.cpuMs / x.n),
     };
 }
 
-function rssMb(pid: number): number {
-    const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"))!;
-    return Number(line.replace(/\D+/g, "")) / 1024;
-}
+// ---------------------------------------------------------------------------------------------------------------- memory
 
 export interface Memory {
-    idleRssMb: number;
-    loadedPeakRssMb: number;
-    inflight: number;
+    /** A continuous worker on an empty queue: RSS sampled once a second. */
+    idle: { seconds: number; firstMiB: number; lastMiB: number; maxMiB: number; peakRssMiB: number };
+    /** `work --drain --inflight 32` with sizes.memoryHandler, peak RSS (VmHWM) per backlog, on this machine's default heap. */
+    drain: { backlog: number; handler: string; peakRssMiB: Summary; cpuMsPerMsg: Summary }[];
+    /** The results handler's drain at the first backlog: on the default heap, and under the heap Node gives a 256Mi pod (POD_256MI_HEAP). */
+    drainResults: { backlog: number; peakRssMiB: Summary; cpuMsPerMsg: Summary };
+    drainPodHeap: { backlog: number; heapFlags: string[]; peakRssMiB: Summary; cpuMsPerMsg: Summary };
 }
 
-/** RSS of a real worker process: idle on an empty queue, then peak with `inflight` slow messages in flight. */
-export async function memory(cs: string, sizes: BenchSizes): Promise<Memory> {
-    const q = await freshQueue(cs);
-    const proc = spawn(process.execPath, [BUNDLE, "work", "--inflight", String(sizes.memoryInflight), "--wait-ms", "1000", "--handler", "noop", "--quiet"], { env: { ...process.env, ...q.env }, stdio: "ignore" });
-    try {
-        await new Promise((r) => setTimeout(r, 2500));
-        const idleRssMb = rssMb(proc.pid!);
-        // Messages that take 1.5 s each keep every slot busy while we sample.
-        await fill(q.client, sizes.memoryInflight * 4, 1500);
-        let peak = idleRssMb;
-        const until = Date.now() + 5000;
-        while (Date.now() < until) {
-            peak = Math.max(peak, rssMb(proc.pid!));
-            await new Promise((r) => setTimeout(r, 100));
-        }
-        return { idleRssMb: round(idleRssMb, 1), loadedPeakRssMb: round(peak, 1), inflight: sizes.memoryInflight };
-    } finally {
-        proc.kill("SIGKILL");
+export async function memory(e: Env, sizes: BenchSizes): Promise<Memory> {
+    // Idle: the cost a Deployment pays between bursts, and whether it creeps.
+    const q = await freshQueue(e.cs);
+    const samples: number[] = [];
+    let pid = 0;
+    const idleRun = runProbed(BUNDLE, ["work", "--handler", "results", "--wait-ms", "1000", "--quiet"], { env: q.env, onSpawn: (p) => (pid = p) });
+    await new Promise((r) => setTimeout(r, 2000));
+    const until = performance.now() + sizes.idleSeconds * 1000;
+    while (performance.now() < until) {
+        const v = rssMiB(pid);
+        if (v !== undefined) samples.push(v);
+        await new Promise((r) => setTimeout(r, 1000));
     }
-}
+    process.kill(pid, "SIGTERM");
+    const idle = ok(await idleRun, "idle worker");
 
-export function bundleKb(): number {
-    return round(statSync(BUNDLE).size / 1024, 0);
+    const drainRun = (backlog: number, handler: string, nodeArgs: string[] = []) => async () => {
+        const dq = await freshQueue(e.cs);
+        await fill(dq.client, backlog);
+        const s = ok(await runProbed(BUNDLE, ["work", "--drain", "--handler", handler, "--inflight", "32", "--wait-ms", "0", "--quiet"], { env: dq.env, nodeArgs }), `drain ${backlog}`);
+        return { s, backlog };
+    };
+    const variants: Record<string, () => Promise<{ s: Sample; backlog: number }>> = {};
+    for (const b of sizes.memoryBacklogs) variants[`b${b}`] = drainRun(b, sizes.memoryHandler);
+    variants.results = drainRun(sizes.memoryBacklogs[0], "results");
+    variants.pod = drainRun(sizes.memoryBacklogs[0], "results", POD_256MI_HEAP);
+    const r = await interleaved(sizes.memoryTrials, variants);
+    const describe = (xs: { s: Sample; backlog: number }[]) => ({ peakRssMiB: fig(xs.map((x) => x.s.peakRssMiB), 1), cpuMsPerMsg: fig(xs.map((x) => x.s.cpuMs / x.backlog), 3) });
+    return {
+        idle: { seconds: sizes.idleSeconds, firstMiB: round(samples[0] ?? NaN, 1), lastMiB: round(samples.at(-1) ?? NaN, 1), maxMiB: round(Math.max(...samples), 1), peakRssMiB: round(idle.peakRssMiB, 1) },
+        drain: sizes.memoryBacklogs.map((b) => ({ backlog: b, handler: sizes.memoryHandler, ...describe(r[`b${b}`]) })),
+        drainResults: { backlog: sizes.memoryBacklogs[0], ...describe(r.results) },
+        drainPodHeap: { backlog: sizes.memoryBacklogs[0], heapFlags: POD_256MI_HEAP, ...describe(r.pod) },
+    };
 }

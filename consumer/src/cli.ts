@@ -6,11 +6,14 @@
  * line on stdout. `send` logs its run id first (stderr) and the matching verify command last (stderr).
  * Exit codes: 0 done; 1 failed (the error line says what and how to fix it); 130 `send` stopped by Ctrl-C.
  */
+// First: SIGTERM/SIGINT handlers before any other module loads (a pod can be stopped while it starts).
+import "./earlySignals";
 import { randomBytes } from "node:crypto";
 import { basename, relative } from "node:path";
 import { Command } from "commander";
 import { version } from "../package.json";
 import { connectBroker, connectResults, type ConnectionOptions } from "./connect";
+import { CODE_CACHE_REPORT, type CodeCacheReport } from "./codeCache";
 import { CliError, errorFields, explain } from "./errors";
 import { noopHandler, resultWritingHandler } from "./handler";
 import { startHealthServer } from "./health";
@@ -18,6 +21,7 @@ import { log, setQuiet } from "./log";
 import { FLAGS, addFlags, flagName, helpTable, keyOf, resolveFlags, type CommandName, type ResolvedFlags } from "./options";
 import { approximateDepth, preflight, type Need } from "./preflight";
 import { startProgress } from "./progress";
+import { claimSignals } from "./signals";
 import { SendFailed, finishManifest, sendLoad, writeManifest, type SendSummary } from "./send";
 import { ManifestMissing, verifyRun } from "./verify";
 import { Worker } from "./worker";
@@ -102,6 +106,17 @@ const program = new Command("kedascale-worker")
     .addHelpText("after", "\n" + helpTable());
 
 addFlags(program.command("work").description("receive and process messages"), "work").action(async (_o, cmd: Command) => {
+    // Claimed before preflight's network calls: a SIGTERM while starting ends the process cleanly (exit 0, nothing
+    // was received yet); once the worker exists, it stops gracefully.
+    let worker: Worker | undefined;
+    claimSignals((signal) => {
+        if (!worker) {
+            log.info("shutdown requested before the worker started: nothing in flight, exiting", { signal });
+            process.exit(0);
+        }
+        log.info("shutdown requested", { signal, inFlight: worker.inFlight });
+        worker.stop();
+    });
     const r = flags(cmd, "work");
     const f = r.values;
     if (f.once && f.drain) cmd.error("--once and --drain exclude each other: --once takes one message (one Job per message), --drain empties the queue");
@@ -113,7 +128,7 @@ addFlags(program.command("work").description("receive and process messages"), "w
     const broker = await connectBroker(conn);
     const handler = f.handler === "noop" ? noopHandler : resultWritingHandler(await connectResults(conn), { maxWorkMs: f.maxWorkMs });
     const mode = f.once ? "once" : f.drain ? "drain" : "continuous";
-    const worker = new Worker({
+    const w = new Worker({
         broker,
         handler,
         mode,
@@ -127,21 +142,20 @@ addFlags(program.command("work").description("receive and process messages"), "w
         releaseBackoffMs: f.releaseBackoffMs,
         releaseBackoffMaxMs: f.releaseBackoffMaxMs,
         receiveRetryBudgetMs: f.receiveRetryBudgetMs,
+        outageLogEveryMs: f.outageLogEveryMs,
     });
-    for (const signal of ["SIGTERM", "SIGINT"] as const) {
-        process.once(signal, () => {
-            log.info("shutdown requested", { signal, inFlight: worker.inFlight });
-            worker.stop();
-        });
-    }
-    const health = f.healthPort ? await startHealthServer(worker, f.healthPort) : undefined;
-    log.info("worker started", { broker: broker.kind, queue: f.queue, mode, inflight: f.once ? 1 : f.inflight });
+    worker = w;
+    const health = f.healthPort ? await startHealthServer(w, f.healthPort) : undefined;
+    const cache = (globalThis as Record<symbol, CodeCacheReport | undefined>)[CODE_CACHE_REPORT];
+    log.info("worker started", { broker: broker.kind, queue: f.queue, mode, inflight: f.once ? 1 : f.inflight, ...(cache ? { codeCache: { mode: cache.mode, accepted: cache.accepted, rejected: cache.rejected, invalid: cache.invalid, missing: cache.missing } } : {}) });
+    if (cache?.rejected) log.warn("V8 rejected the code cache (a V8 flag in NODE_OPTIONS, or another Node than the image's): starting slower, working the same", { rejected: cache.rejected });
+    if (cache?.invalid) log.warn("code cache files failed their integrity check (damaged, or of another build) and were not used: starting slower, working the same", { invalid: cache.invalid });
     // A long drain on a terminal shows how far it is (a Storage queue's depth is the total; Service Bus has none).
     const bar = mode === "drain" ? await startProgress("draining |{bar}| {value}/{total} done, {parked} parked, {rate} msg/s", (await approximateDepth(conn)) ?? 0) : undefined;
-    const showProgress = () => bar?.update(worker.stats.completed + worker.stats.deadLettered, { parked: worker.stats.deadLettered });
+    const showProgress = () => bar?.update(w.stats.completed + w.stats.deadLettered, { parked: w.stats.deadLettered });
     const tick = bar ? setInterval(showProgress, 200) : undefined;
     try {
-        const stats = await worker.run();
+        const stats = await w.run();
         log.info("worker stopped", { ...stats });
         process.stdout.write(JSON.stringify({ queue: f.queue, mode, ...stats }) + "\n");
     } finally {
@@ -169,8 +183,7 @@ addFlags(program.command("send").description("flood the queue with numbered mess
         log.warn("stopping: finishing the sends in flight, then recording the true count (press Ctrl-C again to quit at once)", { runId, signal });
         stop.abort();
     };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    claimSignals(onSignal);
     const conn = connection(f);
     if (f.manifest) requireResults(cmd, conn, "send (its run manifest; or pass --no-manifest)");
     await preflight(conn, ["send", ...(f.manifest ? (["writeResults"] as const) : [])], note);

@@ -11,6 +11,7 @@
 import type { TokenCredential } from "@azure/core-auth";
 import type { BodyStore } from "./broker/park";
 import type { Broker } from "./broker/types";
+import { interop } from "./interop";
 import type { ResultStore } from "./results";
 
 // Each SDK is loaded only when this process uses it (dynamic imports stay lazy in the bundle): a Storage worker
@@ -85,7 +86,7 @@ export async function azureCredential(): Promise<TokenCredential> {
     const problem = workloadIdentityProblem(process.env) ?? containerAppsIdentityProblem(process.env);
     if (problem) throw new Error(problem);
     // Loaded only when needed: identity and MSAL are most of the bundle's start-up cost.
-    const { DefaultAzureCredential, ManagedIdentityCredential, WorkloadIdentityCredential } = await import("@azure/identity");
+    const { DefaultAzureCredential, ManagedIdentityCredential, WorkloadIdentityCredential } = interop(await import("@azure/identity"));
     if (process.env.KUBERNETES_SERVICE_HOST) credential = new WorkloadIdentityCredential();
     // ACA: the named user-assigned identity through IDENTITY_ENDPOINT, never a chain that could pick another.
     else if (process.env.CONTAINER_APP_JOB_NAME || process.env.CONTAINER_APP_NAME) credential = new ManagedIdentityCredential({ clientId: process.env.AZURE_CLIENT_ID! });
@@ -99,7 +100,7 @@ function missing(what: string, flags: string): never {
 
 export async function connectBroker(o: ConnectionOptions): Promise<Broker> {
     if (o.broker === "serviceBus") {
-        const [{ ServiceBusClient }, { ServiceBusBroker }] = await Promise.all([import("@azure/service-bus"), import("./broker/serviceBus")]);
+        const [{ ServiceBusClient }, { ServiceBusBroker }] = await Promise.all([import("@azure/service-bus").then(interop), import("./broker/serviceBus")]);
         const options = { retryOptions: { ...SERVICE_BUS_RETRY } };
         const client = o.connectionString
             ? new ServiceBusClient(o.connectionString, options)
@@ -110,7 +111,7 @@ export async function connectBroker(o: ConnectionOptions): Promise<Broker> {
               );
         return new ServiceBusBroker({ client, queueName: o.queue, lockDurationMs: o.lockDurationMs, maxDeliveryCount: o.maxDeliveryCount });
     }
-    const [{ QueueClient }, { StorageQueueBroker }] = await Promise.all([import("@azure/storage-queue"), import("./broker/storageQueue")]);
+    const [{ QueueClient }, { StorageQueueBroker }] = await Promise.all([import("@azure/storage-queue").then(interop), import("./broker/storageQueue")]);
     const options = { retryOptions: { ...STORAGE_RETRY } };
     const queueClient = async (name: string) =>
         o.connectionString
@@ -147,7 +148,7 @@ function resultsLocation(o: ConnectionOptions): { connectionString: string } | {
 }
 
 export async function connectResults(o: ConnectionOptions): Promise<ResultStore> {
-    const [{ ContainerClient }, { ResultStore }] = await Promise.all([import("@azure/storage-blob"), import("./results")]);
+    const [{ ContainerClient }, { ResultStore }] = await Promise.all([import("@azure/storage-blob").then(interop), import("./results")]);
     const where = resultsLocation(o) ?? missing("results need a storage account", "--results-account (KEDASCALE_RESULTS_ACCOUNT) or --results-connection-string");
     const options = { retryOptions: { ...STORAGE_RETRY } };
     if ("connectionString" in where) return new ResultStore(new ContainerClient(where.connectionString, o.resultsContainer, options));

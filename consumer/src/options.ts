@@ -4,6 +4,7 @@
  * cannot drift. Every flag has a KEDASCALE_* variable (how the pods set them: components/plan/workload.ts).
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
+import { WORKER_DEFAULTS as W } from "./worker";
 
 export type CommandName = "work" | "send" | "verify" | "demo";
 
@@ -43,22 +44,23 @@ export const FLAGS: readonly FlagSpec[] = [
     { flag: "--lock-duration-ms <ms>", env: "KEDASCALE_LOCK_DURATION_MS", default: 60_000, type: "int", min: 1000, commands: RUNTIME, description: "the Service Bus queue's lockDuration" },
     { flag: "--visibility-timeout <s>", env: "KEDASCALE_VISIBILITY_TIMEOUT", default: 30, type: "int", min: 1, commands: RUNTIME, description: "Storage invisibility window per receive or renewal, seconds" },
     { flag: "--max-delivery-count <n>", env: "KEDASCALE_MAX_DELIVERY_COUNT", default: 5, type: "int", min: 1, commands: RUNTIME, description: "deliveries before a message is parked (match the queue's)" },
-    // work
+    // work (defaults: WORKER_DEFAULTS in worker.ts, the one place they live)
     { flag: "--once", env: "KEDASCALE_ONCE", default: false, type: "bool", commands: ["work"], description: "process one message, then exit 0 (ScaledJob: one Job per message)" },
     { flag: "--drain", env: "KEDASCALE_DRAIN", default: false, type: "bool", commands: ["work"], description: "process until the queue is empty, then exit 0" },
-    { flag: "--inflight <n>", env: "KEDASCALE_INFLIGHT", default: 8, type: "int", min: 1, commands: ["work"], description: "messages processed at once" },
-    { flag: "--batch <n>", env: "KEDASCALE_BATCH", default: 32, type: "int", min: 1, commands: ["work"], description: "messages per receive" },
-    { flag: "--wait-ms <ms>", env: "KEDASCALE_WAIT_MS", default: 5_000, type: "int", min: 0, commands: ["work"], description: "receive wait; with --once/--drain, how long an empty queue is waited on" },
-    { flag: "--grace-ms <ms>", env: "KEDASCALE_GRACE_MS", default: 20_000, type: "int", min: 0, commands: ["work"], description: "on SIGTERM, time in-flight work may finish before it is released" },
-    { flag: "--max-body-bytes <n>", env: "KEDASCALE_MAX_BODY_BYTES", default: 256 * 1024, type: "int", min: 1, commands: ["work"], description: "larger bodies are parked as Oversize" },
+    { flag: "--inflight <n>", env: "KEDASCALE_INFLIGHT", default: W.inflight, type: "int", min: 1, commands: ["work"], description: "messages processed at once" },
+    { flag: "--batch <n>", env: "KEDASCALE_BATCH", default: W.batchSize, type: "int", min: 1, commands: ["work"], description: "messages per receive" },
+    { flag: "--wait-ms <ms>", env: "KEDASCALE_WAIT_MS", default: W.receiveWaitMs, type: "int", min: 0, commands: ["work"], description: "receive wait; with --once/--drain, how long an empty queue is waited on" },
+    { flag: "--grace-ms <ms>", env: "KEDASCALE_GRACE_MS", default: W.graceMs, type: "int", min: 0, commands: ["work"], description: "on SIGTERM, time in-flight work may finish before it is released" },
+    { flag: "--max-body-bytes <n>", env: "KEDASCALE_MAX_BODY_BYTES", default: W.maxBodyBytes, type: "int", min: 1, commands: ["work"], description: "larger bodies are parked as Oversize" },
     { flag: "--max-work-ms <ms>", env: "KEDASCALE_MAX_WORK_MS", default: 300_000, type: "int", min: 0, commands: ["work"], description: "cap on a message's simulated workMs" },
-    { flag: "--max-renew-ms <ms>", env: "KEDASCALE_MAX_RENEW_MS", default: 600_000, type: "int", min: 1000, commands: ["work"], description: "stop renewing a message's lock after this long" },
+    { flag: "--max-renew-ms <ms>", env: "KEDASCALE_MAX_RENEW_MS", default: W.maxRenewMs, type: "int", min: 1000, commands: ["work"], description: "stop renewing a message's lock after this long" },
     { flag: "--handler <name>", env: "KEDASCALE_HANDLER", default: "results", type: "string", choices: ["results", "noop"], commands: ["work"], description: "what to do per message" },
     { flag: "--health-port <port>", env: "KEDASCALE_HEALTH_PORT", default: 0, type: "int", min: 0, commands: ["work"], description: "port for /healthz and /stats; 0 = off" },
-    { flag: "--call-timeout-ms <ms>", env: "KEDASCALE_CALL_TIMEOUT_MS", default: 30_000, type: "int", min: 1000, commands: ["work"], description: "deadline of one broker or results call (a receive gets --wait-ms on top)" },
-    { flag: "--release-backoff-ms <ms>", env: "KEDASCALE_RELEASE_BACKOFF_MS", default: 2000, type: "int", min: 0, commands: ["work"], description: "first retry delay of a failed message; doubles per delivery" },
-    { flag: "--release-backoff-max-ms <ms>", env: "KEDASCALE_RELEASE_BACKOFF_MAX_MS", default: 300_000, type: "int", min: 0, commands: ["work"], description: "longest retry delay of a failed message" },
-    { flag: "--receive-retry-budget-ms <ms>", env: "KEDASCALE_RECEIVE_RETRY_BUDGET_MS", default: 60_000, type: "int", min: 0, commands: ["work"], description: "with --once/--drain: how long receives may keep failing before exiting non-zero" },
+    { flag: "--call-timeout-ms <ms>", env: "KEDASCALE_CALL_TIMEOUT_MS", default: W.callTimeoutMs, type: "int", min: 1000, commands: ["work"], description: "deadline of one broker or results call (a receive gets --wait-ms on top)" },
+    { flag: "--release-backoff-ms <ms>", env: "KEDASCALE_RELEASE_BACKOFF_MS", default: W.releaseBackoffMs, type: "int", min: 0, commands: ["work"], description: "first retry delay of a failed message; doubles per delivery" },
+    { flag: "--release-backoff-max-ms <ms>", env: "KEDASCALE_RELEASE_BACKOFF_MAX_MS", default: W.releaseBackoffMaxMs, type: "int", min: 0, commands: ["work"], description: "longest retry delay of a failed message" },
+    { flag: "--receive-retry-budget-ms <ms>", env: "KEDASCALE_RECEIVE_RETRY_BUDGET_MS", default: W.receiveRetryBudgetMs, type: "int", min: 0, commands: ["work"], description: "with --once/--drain: how long receives may keep failing before exiting non-zero" },
+    { flag: "--outage-log-every-ms <ms>", env: "KEDASCALE_OUTAGE_LOG_EVERY_MS", default: W.outageLogEveryMs, type: "int", min: 1000, commands: ["work"], description: "while the broker is unreachable, log a reminder this often" },
     { flag: "--quiet", env: "KEDASCALE_QUIET", default: false, type: "bool", commands: ["work"], description: "log warnings and errors only" },
     // send
     { flag: "--count <n>", env: "KEDASCALE_COUNT", default: 1000, type: "int", min: 1, commands: ["send"], description: "messages to send" },

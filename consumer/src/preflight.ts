@@ -10,6 +10,7 @@
 import type { ConnectionOptions } from "./connect";
 import { azureCredential } from "./connect";
 import { explain, type Target } from "./errors";
+import { interop } from "./interop";
 
 export type Need = "receive" | "send" | "park" | "writeResults" | "readResults";
 
@@ -34,7 +35,7 @@ const storageCreate = (kind: "queue" | "container", name: string, account: strin
         : `the stack creates it; by hand: az storage container create --auth-mode login --account-name ${account} -n ${name}`;
 
 async function storageQueueProbe(o: ConnectionOptions, name: string, what: "queue" | "poison queue", need: Need): Promise<Probe> {
-    const { QueueClient } = await import("@azure/storage-queue");
+    const { QueueClient } = interop(await import("@azure/storage-queue"));
     const auth = o.connectionString ? "connection string" : "identity";
     const target = (client?: { accountName: string; url: string }): Target => ({
         what,
@@ -60,7 +61,7 @@ async function storageQueueProbe(o: ConnectionOptions, name: string, what: "queu
 }
 
 async function containerProbe(o: ConnectionOptions): Promise<Probe> {
-    const { ContainerClient } = await import("@azure/storage-blob");
+    const { ContainerClient } = interop(await import("@azure/storage-blob"));
     const conn = o.resultsConnectionString ?? (o.broker === "storageQueue" ? o.connectionString : undefined);
     const account = o.resultsAccount ?? (o.broker === "storageQueue" ? o.storageAccount : undefined);
     const name = o.resultsContainer;
@@ -86,7 +87,7 @@ async function containerProbe(o: ConnectionOptions): Promise<Probe> {
 }
 
 async function serviceBusProbe(o: ConnectionOptions, need: Need): Promise<Probe> {
-    const { ServiceBusClient } = await import("@azure/service-bus");
+    const { ServiceBusClient } = interop(await import("@azure/service-bus"));
     const ns = o.serviceBusNamespace ? (o.serviceBusNamespace.includes(".") ? o.serviceBusNamespace : `${o.serviceBusNamespace}.servicebus.windows.net`) : undefined;
     const target = (host?: string): Target => ({
         what: "Service Bus queue",
@@ -163,7 +164,7 @@ export async function preflight(o: ConnectionOptions, needs: readonly Need[], no
 export async function approximateDepth(o: ConnectionOptions): Promise<number | undefined> {
     if (o.broker !== "storageQueue" || !(o.connectionString || o.storageAccount)) return undefined;
     try {
-        const { QueueClient } = await import("@azure/storage-queue");
+        const { QueueClient } = interop(await import("@azure/storage-queue"));
         const client = o.connectionString ? new QueueClient(o.connectionString, o.queue) : new QueueClient(`https://${o.storageAccount}.queue.core.windows.net/${o.queue}`, await azureCredential());
         return (await client.getProperties()).approximateMessagesCount;
     } catch {

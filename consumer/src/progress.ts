@@ -2,6 +2,7 @@
  * Progress bars for people: drawn on stderr only when stderr is a terminal. In pods, CI and pipes nothing is drawn,
  * so logs stay one JSON object per line.
  */
+import { interop } from "./interop";
 import { setProgressLine } from "./log";
 
 export interface Progress {
@@ -19,7 +20,7 @@ const NONE: Progress = { update() {}, setTotal() {}, stop() {} };
 export async function startProgress(format: string, total: number): Promise<Progress> {
     if (!process.stderr.isTTY) return NONE;
     // Loaded only on a terminal: pods never pay for it.
-    const { SingleBar, Presets } = await import("cli-progress");
+    const { SingleBar, Presets } = interop(await import("cli-progress"));
     const bar = new SingleBar({ format, stream: process.stderr, hideCursor: true, clearOnComplete: false, etaBuffer: 50 }, Presets.shades_classic);
     const started = Date.now();
     bar.start(total, 0, { rate: 0 });

@@ -1,5 +1,5 @@
-/** Reconciles a run's results against its manifest: missing, duplicated and extra results. */
-import { runManifestName } from "./message";
+/** Reconciles a run's results against its manifest: missing, duplicated and extra results, and duplicate sends. */
+import { duplicateSendsPrefix, runManifestName } from "./message";
 import type { ResultStore } from "./results";
 import type { RunManifest } from "./send";
 
@@ -14,6 +14,12 @@ export interface VerifyReport {
     duplicates: number;
     /** Results that no sent message accounts for. */
     extra: number;
+    /**
+     * Extra enqueued copies of a message (a send whose reply was lost and was retried), each found by the worker and
+     * recorded as a marker (handler.ts). Harmless (each message still has one result), so not a failure; reported
+     * apart from `duplicates`, which are results written twice and are one.
+     */
+    duplicateSends: number;
     /**
      * How the send ended, from the manifest: "complete", "interrupted" (Ctrl-C) or "failed" (then `expected` is what
      * the queue really got), or "sending" (the sender was killed: `expected` is only the planned count).
@@ -74,6 +80,8 @@ export async function verifyRun(store: ResultStore, runId: string, o: VerifyOpti
         }
     };
     await Promise.all(Array.from({ length: concurrency }, lane));
+    let duplicateSends = 0;
+    for await (const _ of store.list(duplicateSendsPrefix(runId))) duplicateSends++;
     const missingSeqs: number[] = [];
     for (let s = 0; s < manifest.count; s++) if (!seen.has(s)) missingSeqs.push(s);
     return {
@@ -84,6 +92,7 @@ export async function verifyRun(store: ResultStore, runId: string, o: VerifyOpti
         missingSample: missingSeqs.slice(0, 20),
         duplicates,
         extra,
+        duplicateSends,
         ...(manifest.status ? { sendStatus: manifest.status } : {}),
         ...(manifest.planned !== undefined && manifest.planned !== manifest.count ? { planned: manifest.planned } : {}),
         ok: missingSeqs.length === 0 && duplicates === 0 && extra === 0,

@@ -8,72 +8,68 @@
  * settlement errors are never handler failures; a message whose result exists is completed, never parked;
  * failed messages come back after a growing backoff; after the grace period the process ends whatever is in flight.
  */
-import { deadline, isAbort, sleep, withDeadline } from "./broker/abort";
+import { deadline, sleep, withDeadline } from "./broker/abort";
 import { MessageLease } from "./broker/lease";
 import type { Broker, ReceivedMessage } from "./broker/types";
 import type { Handler } from "./handler";
 import { errorText, log } from "./log";
 import { BadMessage, parseWorkMessage, type WorkMessage } from "./message";
+import { emptyStats, Settler, type WorkerStats } from "./settle";
+
+export { releaseDelayMs, type WorkerStats } from "./settle";
 
 export interface WorkerOptions {
     broker: Broker;
     handler: Handler;
     /** continuous: until stopped (Deployments). once: one message then exit. drain: until the queue is empty. */
     mode: "continuous" | "once" | "drain";
-    /** Messages processed at once. */
-    inflight: number;
-    /** Messages asked for per receive (≤ free in-flight slots). */
-    batchSize: number;
-    /** How long one receive waits for a first message; in once/drain mode, how long an empty queue is waited on. */
-    receiveWaitMs: number;
-    /** Bodies above this are dead-lettered as Oversize. */
-    maxBodyBytes: number;
-    /** Lock renewal stops after this long, so a stuck handler cannot hold a message forever. */
-    maxRenewMs: number;
-    /** On SIGTERM: how long in-flight work may finish before it is released. Keep below terminationGracePeriodSeconds. */
-    graceMs: number;
-    /** Deadline of one broker or results call (a receive gets receiveWaitMs on top). Default 30 s (env KEDASCALE_CALL_TIMEOUT_MS). */
+    /** Messages processed at once. Default WORKER_DEFAULTS. */
+    inflight?: number;
+    /** Messages asked for per receive (≤ free in-flight slots). Default WORKER_DEFAULTS. */
+    batchSize?: number;
+    /** How long one receive waits for a first message; in once/drain mode, how long an empty queue is waited on. Default WORKER_DEFAULTS. */
+    receiveWaitMs?: number;
+    /** Bodies above this are dead-lettered as Oversize. Default WORKER_DEFAULTS. */
+    maxBodyBytes?: number;
+    /** Lock renewal stops after this long, so a stuck handler cannot hold a message forever. Default WORKER_DEFAULTS. */
+    maxRenewMs?: number;
+    /** On SIGTERM: how long in-flight work may finish before it is released. Keep below terminationGracePeriodSeconds. Default WORKER_DEFAULTS. */
+    graceMs?: number;
+    /** Deadline of one broker or results call (a receive gets receiveWaitMs on top). Default WORKER_DEFAULTS (30 s). */
     callTimeoutMs?: number;
-    /** First retry delay of a failed message; doubles per delivery. Default 2 s (env KEDASCALE_RELEASE_BACKOFF_MS). */
+    /** First retry delay of a failed message; doubles per delivery. Default WORKER_DEFAULTS (2 s). */
     releaseBackoffMs?: number;
-    /** Longest retry delay. Default 5 min (env KEDASCALE_RELEASE_BACKOFF_MAX_MS); Service Bus caps it at the lock (see its adapter). */
+    /** Longest retry delay. Default WORKER_DEFAULTS (5 min); Service Bus caps it at the lock (see its adapter). */
     releaseBackoffMaxMs?: number;
-    /** once/drain: how long receives may keep failing before the process gives up non-zero. Default 60 s (env KEDASCALE_RECEIVE_RETRY_BUDGET_MS). */
+    /** once/drain: how long receives may keep failing before the process gives up non-zero. Default WORKER_DEFAULTS (60 s). */
     receiveRetryBudgetMs?: number;
-    /** While the broker is unreachable, a reminder is logged this often. Default 30 s (env KEDASCALE_OUTAGE_LOG_EVERY_MS). */
+    /** While the broker is unreachable, a reminder is logged this often. Default WORKER_DEFAULTS (30 s). */
     outageLogEveryMs?: number;
-    /** After stop(): exit the process this long after the grace period if it is still alive (a hung close, a handler deaf to its signal). Default 5 s; 0 = never (tests). */
+    /** After stop(): exit the process this long after the grace period if it is still alive (a hung close, a handler deaf to its signal). Default WORKER_DEFAULTS (5 s); 0 = never (tests). */
     hardExitAfterGraceMs?: number;
 }
 
-export interface WorkerStats {
-    received: number;
-    completed: number;
-    /** Completed because an earlier delivery had already written the result. */
-    duplicates: number;
-    deadLettered: number;
-    released: number;
-    /** Complete/release calls that failed: the broker redelivers; never counted as handler failures. */
-    settleErrors: number;
-    /** Dead-letterings that failed: the message stayed on the queue (and comes back). */
-    parkFailures: number;
-    renewFailures: number;
-    receiveFailures: number;
-}
+/**
+ * The worker's defaults, the one place they live: options.ts gives them to the flags (and so to the KEDASCALE_*
+ * variables, `--help` and README), in-process callers (tests, the bench) get them by leaving a field out.
+ */
+export const WORKER_DEFAULTS = {
+    inflight: 8,
+    batchSize: 32,
+    receiveWaitMs: 5_000,
+    maxBodyBytes: 256 * 1024,
+    maxRenewMs: 600_000,
+    graceMs: 20_000,
+    callTimeoutMs: 30_000,
+    releaseBackoffMs: 2_000,
+    releaseBackoffMaxMs: 300_000,
+    receiveRetryBudgetMs: 60_000,
+    outageLogEveryMs: 30_000,
+    hardExitAfterGraceMs: 5_000,
+} as const;
 
 /** Time the grace-expired releases get before every call is cut (the hard stop). */
 const RELEASE_ON_SHUTDOWN_MS = 3000;
-
-const envInt = (name: string): number | undefined => {
-    const v = process.env[name];
-    return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
-};
-
-/** Retry delay before delivery `delivery + 1`: base · 2^(delivery−1), capped, ±20 % jitter so a failed batch does not return as one. */
-export function releaseDelayMs(delivery: number, baseMs: number, maxMs: number, random = Math.random): number {
-    const raw = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(delivery - 1, 30)));
-    return Math.round(Math.min(maxMs, raw * (0.8 + 0.4 * random())));
-}
 
 /** Receive retry delay: 250 ms doubling to 15 s. */
 const receiveBackoffMs = (attempt: number) => Math.min(15_000, 250 * 2 ** Math.min(attempt - 1, 6));
@@ -85,8 +81,10 @@ interface InFlight {
     done: Promise<void>;
 }
 
+type Resolved = Omit<WorkerOptions, keyof typeof WORKER_DEFAULTS> & { -readonly [K in keyof typeof WORKER_DEFAULTS]: number };
+
 export class Worker {
-    readonly stats: WorkerStats = { received: 0, completed: 0, duplicates: 0, deadLettered: 0, released: 0, settleErrors: 0, parkFailures: 0, renewFailures: 0, receiveFailures: 0 };
+    readonly stats: WorkerStats = emptyStats();
     private readonly active = new Set<InFlight>();
     private readonly receiveAbort = new AbortController();
     /** Cuts every broker call and ends the wait for in-flight work: grace + release budget are over. */
@@ -94,20 +92,22 @@ export class Worker {
     private stopping = false;
     private graceTimer?: NodeJS.Timeout;
     private slotFreed: () => void = () => {};
-    /** Latest time a message this worker released becomes visible again: drain waits for its own retries. */
-    private retriesDueBy = 0;
-    private readonly callTimeoutMs: number;
-    private readonly backoffMs: number;
-    private readonly backoffMaxMs: number;
-    private readonly receiveBudgetMs: number;
-    private readonly outageLogEveryMs: number;
+    private readonly opts: Resolved;
+    private readonly settle: Settler;
 
-    constructor(private readonly opts: WorkerOptions) {
-        this.callTimeoutMs = opts.callTimeoutMs ?? envInt("KEDASCALE_CALL_TIMEOUT_MS") ?? 30_000;
-        this.backoffMs = opts.releaseBackoffMs ?? envInt("KEDASCALE_RELEASE_BACKOFF_MS") ?? 2000;
-        this.backoffMaxMs = opts.releaseBackoffMaxMs ?? envInt("KEDASCALE_RELEASE_BACKOFF_MAX_MS") ?? 300_000;
-        this.receiveBudgetMs = opts.receiveRetryBudgetMs ?? envInt("KEDASCALE_RECEIVE_RETRY_BUDGET_MS") ?? 60_000;
-        this.outageLogEveryMs = opts.outageLogEveryMs ?? envInt("KEDASCALE_OUTAGE_LOG_EVERY_MS") ?? 30_000;
+    constructor(options: WorkerOptions) {
+        // A field left out (or undefined) takes its default.
+        const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+        this.opts = { ...WORKER_DEFAULTS, ...given } as Resolved;
+        this.settle = new Settler({
+            broker: this.opts.broker,
+            handler: this.opts.handler,
+            stats: this.stats,
+            callTimeoutMs: this.opts.callTimeoutMs,
+            backoffMs: this.opts.releaseBackoffMs,
+            backoffMaxMs: this.opts.releaseBackoffMaxMs,
+            hardStop: this.hardStop.signal,
+        });
     }
 
     get inFlight(): number {
@@ -130,7 +130,7 @@ export class Worker {
             for (const e of this.active) e.abort.abort(new Error("shutdown: grace period over"));
             this.graceTimer = setTimeout(() => this.hardStop.abort(new Error("shutdown: release budget over")), RELEASE_ON_SHUTDOWN_MS);
         }, this.opts.graceMs);
-        const hardExit = this.opts.hardExitAfterGraceMs ?? 5000;
+        const hardExit = this.opts.hardExitAfterGraceMs;
         if (hardExit > 0) {
             setTimeout(() => {
                 log.error("still running after the grace period; exiting", { inFlight: this.active.size, graceMs: this.opts.graceMs });
@@ -149,7 +149,7 @@ export class Worker {
             const want = mode === "once" ? 1 : Math.min(this.opts.batchSize, this.opts.inflight - this.active.size);
             let messages: ReceivedMessage[];
             try {
-                messages = await withDeadline("receive", this.opts.receiveWaitMs + this.callTimeoutMs, this.receiveAbort.signal, (s) =>
+                messages = await withDeadline("receive", this.opts.receiveWaitMs + this.opts.callTimeoutMs, this.receiveAbort.signal, (s) =>
                     broker.receive(want, this.opts.receiveWaitMs, s),
                 );
             } catch (e) {
@@ -163,11 +163,11 @@ export class Worker {
                 const fields = { error: errorText(e), errorClass: broker.classify(e), attempt: outage.attempts, downForMs: now - outage.since };
                 if (first) {
                     (broker.classify(e) === "fatal" ? log.error : log.warn)("receive failed; retrying until the broker answers", fields);
-                } else if (now - outage.loggedAt >= this.outageLogEveryMs) {
+                } else if (now - outage.loggedAt >= this.opts.outageLogEveryMs) {
                     outage.loggedAt = now;
                     log.warn("broker still unreachable", fields);
                 }
-                if (mode !== "continuous" && now - outage.since >= this.receiveBudgetMs) {
+                if (mode !== "continuous" && now - outage.since >= this.opts.receiveRetryBudgetMs) {
                     gaveUp = outage;
                     break;
                 }
@@ -186,13 +186,13 @@ export class Worker {
             for (const m of messages) this.track(m);
             if (mode === "once") break;
             // Drain waits for its own retries to come back (plus Storage's whole-second visibility and one poll of slack).
-            if (mode === "drain" && messages.length === 0 && this.active.size === 0 && Date.now() >= this.retriesDueBy + 2000) break;
+            if (mode === "drain" && messages.length === 0 && this.active.size === 0 && Date.now() >= this.settle.retriesDueBy + 2000) break;
         }
         await this.finishInFlight();
         clearTimeout(this.graceTimer);
         if (gaveUp) {
             const e = new Error(
-                `could not receive from the ${broker.kind} queue for ${Date.now() - gaveUp.since} ms (${gaveUp.attempts} attempts; budget ${this.receiveBudgetMs} ms): ${errorText(gaveUp.error)}`,
+                `could not receive from the ${broker.kind} queue for ${Date.now() - gaveUp.since} ms (${gaveUp.attempts} attempts; budget ${this.opts.receiveRetryBudgetMs} ms): ${errorText(gaveUp.error)}`,
             );
             e.name = "BrokerUnreachable";
             throw e;
@@ -232,7 +232,7 @@ export class Worker {
         const lease = new MessageLease({
             broker,
             message,
-            callTimeoutMs: this.callTimeoutMs,
+            callTimeoutMs: this.opts.callTimeoutMs,
             maxRenewMs: this.opts.maxRenewMs,
             hardStop: this.hardStop.signal,
             onRenewError: (e) => {
@@ -246,103 +246,32 @@ export class Worker {
                 work = parseWorkMessage(message.body, this.opts.maxBodyBytes);
             } catch (e) {
                 const bad = e as BadMessage;
-                return await this.park(lease, message, bad.reason, bad.message, started);
+                return await this.settle.park(lease, message, bad.reason, bad.message, started);
             }
             const id = work.id;
             if (message.deliveryCount > broker.maxDeliveryCount) {
                 // Storage has no delivery limit of its own: a message that keeps killing workers ends here, unless its work is done.
-                return await this.parkUnlessDone(lease, message, work, "MaxDeliveryCountExceeded", `delivered ${message.deliveryCount} times, limit ${broker.maxDeliveryCount}`, started);
+                return await this.settle.parkUnlessDone(lease, message, work, "MaxDeliveryCountExceeded", `delivered ${message.deliveryCount} times, limit ${broker.maxDeliveryCount}`, started);
             }
             let outcome;
             try {
-                outcome = await handler(work, { deliveryCount: message.deliveryCount, brokerId: message.brokerId, signal: entry.abort.signal, callTimeoutMs: this.callTimeoutMs });
+                outcome = await handler(work, { deliveryCount: message.deliveryCount, brokerId: message.brokerId, signal: entry.abort.signal, callTimeoutMs: this.opts.callTimeoutMs });
             } catch (e) {
                 if (entry.abort.signal.aborted) {
-                    await this.release(lease, message, 0, "released on shutdown", { ...fields, id, durationMs: Date.now() - started }, RELEASE_ON_SHUTDOWN_MS);
+                    await this.settle.release(lease, message, 0, "released on shutdown", { ...fields, id, durationMs: Date.now() - started }, RELEASE_ON_SHUTDOWN_MS);
                 } else if (message.deliveryCount >= broker.maxDeliveryCount) {
-                    await this.parkUnlessDone(lease, message, work, "HandlerFailed", errorText(e), started);
+                    await this.settle.parkUnlessDone(lease, message, work, "HandlerFailed", errorText(e), started);
                 } else {
-                    const retryInMs = releaseDelayMs(message.deliveryCount, this.backoffMs, this.backoffMaxMs);
-                    await this.release(lease, message, retryInMs, "handler failed, released for retry", { ...fields, id, error: errorText(e), retryInMs, durationMs: Date.now() - started });
+                    const retryInMs = this.settle.retryDelay(message);
+                    await this.settle.release(lease, message, retryInMs, "handler failed, released for retry", { ...fields, id, error: errorText(e), retryInMs, durationMs: Date.now() - started });
                 }
                 return;
             }
-            await this.complete(lease, message, { ...fields, id, outcome: outcome ?? "done", durationMs: Date.now() - started });
+            await this.settle.complete(lease, message, { ...fields, id, outcome: outcome ?? "done", durationMs: Date.now() - started });
             if (outcome === "alreadyExists") this.stats.duplicates++;
         } finally {
             lease.end();
         }
-    }
-
-    /** Completes; a failure is a settlement error (the broker redelivers and the handler finds its result), never a handler failure. */
-    private async complete(lease: MessageLease, message: ReceivedMessage, fields: Record<string, unknown>): Promise<boolean> {
-        try {
-            await lease.settle("complete", (s) => this.opts.broker.complete(message, s));
-        } catch (e) {
-            this.settleError("complete", message, e, fields);
-            return false;
-        }
-        this.stats.completed++;
-        log.info("completed", fields);
-        return true;
-    }
-
-    private async release(lease: MessageLease, message: ReceivedMessage, delayMs: number, msg: string, fields: Record<string, unknown>, timeoutMs?: number): Promise<void> {
-        try {
-            await lease.settle("release", (s) => this.opts.broker.release(message, delayMs, s), timeoutMs);
-        } catch (e) {
-            // Not released: the lock lapses (at most one lock duration) and the message comes back all the same.
-            this.settleError("release", message, e, fields);
-            return;
-        }
-        this.retriesDueBy = Math.max(this.retriesDueBy, Date.now() + Math.min(delayMs, this.opts.broker.kind === "serviceBus" ? this.opts.broker.lockDurationMs : delayMs));
-        this.stats.released++;
-        (msg === "released on shutdown" ? log.info : log.warn)(msg, fields);
-    }
-
-    private settleError(what: string, message: ReceivedMessage, e: unknown, fields: Record<string, unknown>): void {
-        this.stats.settleErrors++;
-        log.warn(`${what} failed; the broker will redeliver`, { ...fields, brokerId: message.brokerId, error: errorText(e), errorClass: this.opts.broker.classify(e) });
-    }
-
-    /**
-     * Parks a message that ran out of deliveries, unless its result already exists (an earlier delivery did the work
-     * and only its settlement failed): that one is completed. If the check itself fails (results unreachable), the
-     * message is neither parked nor completed but retried later: an outage of the result store must not park good work.
-     */
-    private async parkUnlessDone(lease: MessageLease, message: ReceivedMessage, work: WorkMessage, reason: string, description: string, started: number): Promise<void> {
-        const fields = { brokerId: message.brokerId, delivery: message.deliveryCount, id: work.id };
-        let done = false;
-        if (this.opts.handler.isDone) {
-            try {
-                done = await withDeadline("result check", this.callTimeoutMs, this.hardStop.signal, (s) => this.opts.handler.isDone!(work, s));
-            } catch (e) {
-                const retryInMs = releaseDelayMs(message.deliveryCount, this.backoffMs, this.backoffMaxMs);
-                return this.release(lease, message, retryInMs, "cannot tell whether the work is done; released for retry", { ...fields, reason, error: errorText(e), retryInMs });
-            }
-        }
-        if (done) {
-            if (await this.complete(lease, message, { ...fields, outcome: "alreadyExists", note: `${reason}, but its result exists`, durationMs: Date.now() - started })) this.stats.duplicates++;
-            return;
-        }
-        return this.park(lease, message, reason, description, started);
-    }
-
-    private async park(lease: MessageLease, message: ReceivedMessage, reason: string, description: string, started: number): Promise<void> {
-        try {
-            await lease.settle("dead-letter", (s) => this.opts.broker.deadLetter(message, reason, description, s));
-        } catch (e) {
-            // Visible, counted, and the message is not lost: it stays on the queue and is parked again when it returns.
-            this.stats.parkFailures++;
-            log.error("dead-lettering failed; the message stays on the queue", { brokerId: message.brokerId, delivery: message.deliveryCount, reason, error: errorText(e), errorClass: this.opts.broker.classify(e) });
-            if (!isAbort(e)) {
-                const retryInMs = releaseDelayMs(message.deliveryCount, this.backoffMs, this.backoffMaxMs);
-                await this.release(lease, message, retryInMs, "released after a failed dead-lettering", { brokerId: message.brokerId, reason, retryInMs });
-            }
-            return;
-        }
-        this.stats.deadLettered++;
-        log.warn("dead-lettered", { brokerId: message.brokerId, delivery: message.deliveryCount, outcome: "deadLettered", reason, description, durationMs: Date.now() - started });
     }
 
     private async finishInFlight(): Promise<void> {

@@ -1,16 +1,24 @@
 /** The file the Dockerfile copies is the file the tests run, and it starts. */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BUNDLE, runCli } from "./support/processes";
 
 describe("bundled worker", () => {
-    it("is what the Dockerfile's runtime stage copies", () => {
+    it("is what the Dockerfile's runtime stage copies and runs: the whole dist/ (entry, chunks, code cache)", () => {
         const dockerfile = readFileSync(join(__dirname, "..", "Dockerfile"), "utf8");
-        const copy = /COPY --from=build \S*\/(dist\/worker\.cjs) /.exec(dockerfile);
-        expect(copy?.[1]).toBe("dist/worker.cjs");
+        const copy = /^COPY --from=build \S*\/consumer\/(dist) (\S+)$/m.exec(dockerfile);
+        expect(copy?.[1]).toBe("dist");
+        expect(dockerfile).toContain(`ENTRYPOINT ["node", "${copy?.[2]}/worker.cjs"]`);
         expect(BUNDLE.endsWith(join("consumer", "dist", "worker.cjs"))).toBe(true);
-        expect(existsSync(BUNDLE)).toBe(true);
+        for (const f of ["worker.cjs", "cli.cjs", "packages.json", "cache"]) expect(existsSync(join(dirname(BUNDLE), f)), f).toBe(true);
+    });
+
+    it("the build stage and the runtime stage run the same Node (the code cache is only valid for the Node that made it)", () => {
+        const dockerfile = readFileSync(join(__dirname, "..", "Dockerfile"), "utf8");
+        const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+        expect(froms).toEqual(["${NODE_IMAGE}", "${NODE_IMAGE}"]);
+        expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:\d+\.\d+\.\d+-/m);
     });
 
     it("prints help with its three commands and exits 0", async () => {

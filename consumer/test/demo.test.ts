@@ -47,7 +47,7 @@ describe("npm run demo", () => {
         const code = await demo.exit;
         expect(code, demo.stderr()).toBe(0);
         const summary = JSON.parse(demo.stdout().trim().split("\n").at(-1)!) as Record<string, unknown>;
-        expect(summary).toMatchObject({ sent: 60, done: 60, duplicates: 0, parked: 0, missing: 0, workers: 2, ok: true });
+        expect(summary).toMatchObject({ sent: 60, done: 60, duplicates: 0, duplicateSends: 0, parked: 0, missing: 0, workers: 2, ok: true });
         expect(summary.seconds).toEqual(expect.any(Number));
         expect(summary.messagesPerSecond).toEqual(expect.any(Number));
         const started = demo.logs().find((l) => l.msg === "Azurite is listening")!;

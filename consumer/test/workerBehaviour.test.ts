@@ -34,11 +34,12 @@ for (const target of TARGETS) {
         it("end to end: 2,000 sent, four workers drain, verify finds none missing or duplicated", async () => {
             const q = await target.queue();
             expect((await send(q.env, "e2e", 2000)).sent).toBe(2000);
-            const workers = Array.from({ length: 4 }, () => runCli(["work", "--drain", "--wait-ms", "1500", "--inflight", "16", "--quiet"], q.env, 120_000));
+            // A generous bound, not a speed check: on a loaded shared machine Azurite writes 2,000 results slowly.
+            const workers = Array.from({ length: 4 }, () => runCli(["work", "--drain", "--wait-ms", "1500", "--inflight", "16", "--quiet"], q.env, 360_000));
             const exits = await Promise.all(workers);
             expect(exits.map((e) => e.code)).toEqual([0, 0, 0, 0]);
             expect(await verify(q.env, "e2e")).toMatchObject({ expected: 2000, found: 2000, missing: 0, duplicates: 0, extra: 0, ok: true });
-        }, 180_000);
+        }, 420_000);
 
         it("chaos: workers SIGKILLed every few hundred ms lose nothing and produce no duplicate results", async () => {
             const q = await target.queue({ maxDeliveryCount: 50 });
@@ -46,21 +47,26 @@ for (const target of TARGETS) {
             const args = ["work", "--inflight", "8", "--batch", "8", "--wait-ms", "500", "--quiet"];
             const workers: CliProcess[] = Array.from({ length: 4 }, () => startCli(args, q.env));
             let kills = 0;
-            const deadline = Date.now() + 60_000 + 3 * q.lockMs;
-            while ((await countResults(q, "chaos")) < 2000 && Date.now() < deadline) {
+            // Chaos for 30 s (or until done), then calm: the last workers finish what is left, including what the killed
+            // ones held (visible again after the lock). How fast is not the point (a loaded machine drains slowly);
+            // that nothing is lost or produced twice is.
+            const chaosUntil = Date.now() + 30_000;
+            while ((await countResults(q, "chaos")) < 2000 && Date.now() < chaosUntil) {
                 await sleep(200 + Math.random() * 200);
                 const i = Math.floor(Math.random() * workers.length);
                 workers[i].proc.kill("SIGKILL");
                 kills++;
                 workers[i] = startCli(args, q.env);
             }
+            await waitFor("the survivors to finish the run", async () => ((await countResults(q, "chaos")) >= 2000 ? true : undefined), 180_000, 500);
+            // SIGTERM during start-up (exit 0, nothing in flight) is proven on its own in cliSignals.test.ts.
             for (const w of workers) w.proc.kill("SIGTERM");
             const exits = await Promise.all(workers.map((w) => w.exit));
             expect(exits.every((e) => e.code === 0), JSON.stringify(exits)).toBe(true);
             expect(kills).toBeGreaterThan(3);
             expect(await verify(q.env, "chaos")).toMatchObject({ expected: 2000, missing: 0, duplicates: 0, extra: 0, ok: true });
             expect(await q.broker.peekDeadLetters(10)).toEqual([]);
-        }, 240_000);
+        }, 300_000);
 
         it("SIGTERM: a slow in-flight message past the grace budget is released, exit 0, and another worker finishes it", async () => {
             const q = await target.queue();

@@ -15,8 +15,8 @@ export interface CliProcess {
     logs(): Record<string, any>[];
 }
 
-export function startCli(args: string[], env: Record<string, string | undefined> = {}): CliProcess {
-    const proc = spawn(process.execPath, [BUNDLE, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+export function startCli(args: string[], env: Record<string, string | undefined> = {}, bundle = BUNDLE): CliProcess {
+    const proc = spawn(process.execPath, [bundle, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     const lines: string[] = [];
     const errLines: string[] = [];
     const splitter = (into: string[]) => {
@@ -58,8 +58,8 @@ export function startCli(args: string[], env: Record<string, string | undefined>
 }
 
 /** Runs to completion; rejects with the output if it exits non-zero when `expectCode` is 0. */
-export async function runCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 60_000) {
-    const p = startCli(args, env);
+export async function runCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 60_000, bundle = BUNDLE) {
+    const p = startCli(args, env, bundle);
     const timer = setTimeout(() => p.proc.kill("SIGKILL"), timeoutMs);
     const result = await p.exit;
     clearTimeout(timer);
