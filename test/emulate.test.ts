@@ -91,7 +91,7 @@ describe("scale1000's ScaledJob (target 1, strategy default) over `work --once`,
 
 describe("dev's ScaledObject (target 5, cooldown 120 s) over continuous `work` replicas, emulated on Azurite", () => {
     it("activates 0 → 1, the HPA adds replicas while the queue is long, cooldownPeriod takes it back to 0; every message once, no process left", async () => {
-        const r = await emulate({ stack: "dev", messages: 30, workSeconds: 15 });
+        const r = await emulate({ stack: "dev", workload: "worker", messages: 30, workSeconds: 15 });
         expect(r).toMatchObject({ kind: "deployment", workload: "worker", trigger: { target: 5 }, drained: true });
         expect(r.verify).toEqual({ expected: 30, found: 30, missing: 0, duplicates: 0, ok: true });
         expect(jobsLeftBehind(r)).toEqual(NOTHING_LEFT);

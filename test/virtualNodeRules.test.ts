@@ -67,10 +67,8 @@ describe("a virtual-node workload", () => {
         expect(big.warnings.map((w) => w.message).join()).toMatch(/regional capacity/);
     });
 
-    it("refuses a Storage queue broker until the worker can park with a poison-queue SAS of its own", () => {
-        const [p] = errorsAbout(base({ messaging: { virtualNodes: { acceptLocalAuth: true, broker: "storageQueue" } } }), "virtualNodes.broker");
-        expect(p.message).toMatch(/403/);
-        expect(p.fix).toMatch(/"serviceBus"/);
+    it("accepts a Storage queue broker: the worker parks with the poison queue's own SAS (KEDASCALE_POISON_CONNECTION_STRING)", () => {
+        expect(errorsAbout(base({ messaging: { virtualNodes: { acceptLocalAuth: true, broker: "storageQueue" } } }), "virtualNodes.broker")).toEqual([]);
     });
 
     it("warns on a Deployment (scale-in kills mid-message) and on going past ACI's default quota", () => {

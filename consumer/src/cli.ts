@@ -52,6 +52,7 @@ function connection(f: Record<string, any>): ConnectionOptions {
         broker: f.broker,
         queue: f.queue,
         connectionString: f.connectionString,
+        poisonConnectionString: f.poisonConnectionString,
         storageAccount: f.storageAccount,
         serviceBusNamespace: f.servicebusNamespace,
         resultsConnectionString: f.resultsConnectionString,

@@ -25,6 +25,8 @@ export interface ConnectionOptions {
     storageAccount?: string;
     serviceBusNamespace?: string;
     resultsConnectionString?: string;
+    /** Storage: a connection string for `<queue>-poison` alone (a service SAS covers one queue: virtual nodes). */
+    poisonConnectionString?: string;
     resultsAccount?: string;
     resultsContainer: string;
     /** Service Bus queue lockDuration, ms. */
@@ -123,7 +125,7 @@ export async function connectBroker(o: ConnectionOptions): Promise<Broker> {
               );
     return new StorageQueueBroker({
         queue: await queueClient(o.queue),
-        poisonQueue: await queueClient(`${o.queue}-poison`),
+        poisonQueue: o.poisonConnectionString ? new QueueClient(o.poisonConnectionString, `${o.queue}-poison`, options) : await queueClient(`${o.queue}-poison`),
         visibilityTimeoutSeconds: o.visibilityTimeoutSeconds,
         maxDequeueCount: o.maxDeliveryCount,
         parkedBodies: lazyBodyStore(o),

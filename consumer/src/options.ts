@@ -36,6 +36,7 @@ export const FLAGS: readonly FlagSpec[] = [
     { flag: "--broker <kind>", env: "KEDASCALE_BROKER", default: "storageQueue", type: "string", choices: ["storageQueue", "serviceBus"], commands: RUNTIME, description: "queue service" },
     { flag: "--queue <name>", env: "KEDASCALE_QUEUE", default: "jobs", type: "string", commands: RUNTIME, description: "queue name (Storage also uses <queue>-poison)" },
     { flag: "--connection-string <s>", env: "KEDASCALE_CONNECTION_STRING", type: "string", secret: true, commands: RUNTIME, description: "broker connection string (Azurite, local runs, virtual nodes); default: Entra identity" },
+    { flag: "--poison-connection-string <s>", env: "KEDASCALE_POISON_CONNECTION_STRING", type: "string", secret: true, commands: RUNTIME, description: "Storage: connection string for <queue>-poison when the queue's own cannot add to it (a per-queue SAS on virtual nodes); default: --connection-string" },
     { flag: "--storage-account <name>", env: "KEDASCALE_STORAGE_ACCOUNT", type: "string", commands: RUNTIME, description: "storage account of the queue (identity auth)" },
     { flag: "--servicebus-namespace <name>", env: "KEDASCALE_SERVICEBUS_NAMESPACE", type: "string", commands: RUNTIME, description: "Service Bus namespace, short name or FQDN (identity auth)" },
     { flag: "--results-connection-string <s>", env: "KEDASCALE_RESULTS_CONNECTION_STRING", type: "string", secret: true, commands: RUNTIME, description: "results storage connection string (local runs)" },

@@ -50,8 +50,9 @@ async function storageQueueProbe(o: ConnectionOptions, name: string, what: "queu
     });
     let client;
     try {
-        client = o.connectionString
-            ? new QueueClient(o.connectionString, name, { retryOptions: STORAGE_RETRY })
+        const conn = what === "poison queue" ? (o.poisonConnectionString ?? o.connectionString) : o.connectionString;
+        client = conn
+            ? new QueueClient(conn, name, { retryOptions: STORAGE_RETRY })
             : new QueueClient(`https://${o.storageAccount}.queue.core.windows.net/${name}`, await azureCredential(), { retryOptions: STORAGE_RETRY });
     } catch (e) {
         throw explain(e, target());

@@ -4,6 +4,7 @@
  * process (renderCli.ts). `scalingTarget` turns those objects into the numbers KEDA would read from them — pure, so a
  * field the emulation cannot honour is an error naming it rather than a silent default.
  */
+import { WORKER_COMMAND } from "../../components/plan/virtualNodes";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import type { ScalingStrategy } from "../model/keda";
@@ -150,7 +151,9 @@ export function scalingTarget(rendered: RenderedStack, workload?: string): Scali
     if (!template) problems.push(o.kind === "ScaledJob" ? `${where} spec.jobTargetRef.template: missing` : `${where} spec.scaleTargetRef: no rendered Deployment named "${s.scaleTargetRef?.name}"`);
     const containers = (template?.spec?.containers ?? []) as { args?: string[]; command?: string[]; env?: EnvVar[] }[];
     if (template && containers.length !== 1) problems.push(`${where} pod template: expected the one worker container, got ${containers.length}`);
-    if (containers[0]?.command) problems.push(`${where} pod template: a container command replaces the worker's entrypoint; the emulation runs the worker bundle with the container's args`);
+    // Virtual-node pods spell out the image's own entrypoint (ACI refuses args without a command): that is still the worker.
+    const command = containers[0]?.command;
+    if (command && JSON.stringify(command) !== JSON.stringify(WORKER_COMMAND)) problems.push(`${where} pod template: a container command replaces the worker's entrypoint; the emulation runs the worker bundle with the container's args`);
     const behavior = s.advanced?.horizontalPodAutoscalerConfig?.behavior?.scaleDown;
     const target: ScalingTarget = {
         name: o.metadata.name,

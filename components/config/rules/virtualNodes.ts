@@ -44,23 +44,13 @@ export function virtualNodePlacementRules(cfg: StackConfig): Problem[] {
     return problems;
 }
 
-/** messaging.virtualNodes: no effect without a virtual-node workload; a Storage broker the worker cannot yet park with. */
+/** messaging.virtualNodes: no effect without a virtual-node workload. */
 export function virtualNodeMessagingRules(cfg: StackConfig, ctx: RuleContext): Problem[] {
     const vn = cfg.messaging.virtualNodes;
     if (!vn) return [];
     const problems: Problem[] = [];
     if (!cfg.workloads.some(onAci) && given(ctx, "messaging", "virtualNodes")) {
         problems.push(error([key("messaging", "virtualNodes")], `messaging.virtualNodes has no effect: no workload has placement "virtualNodes" or "spotThenVirtualNodes" (and it would turn local auth on for nothing)`, `remove messaging.virtualNodes, or place a workload on virtual nodes`));
-    }
-    if ((vn.broker ?? cfg.messaging.broker) === "storageQueue" && cfg.workloads.some(onAci)) {
-        problems.push(
-            error(
-                [key("messaging", "virtualNodes", "broker"), key("messaging", "broker")],
-                `a Storage queue for virtual-node workloads needs two SAS tokens (one per queue: "${vn.queueName}" with r/u/p and "${vn.queueName}-poison" with a), ` +
-                    `but the worker opens the poison queue with its one connection string (KEDASCALE_CONNECTION_STRING), so parking a bad message would fail with 403 and the message would be retried forever`,
-                `set messaging.virtualNodes.broker to "serviceBus" (a Listen rule covers receive, renew and dead-letter) until the worker reads KEDASCALE_POISON_CONNECTION_STRING`,
-            ),
-        );
     }
     return problems;
 }
