@@ -3,9 +3,7 @@
  * Pulumi.<stack>.yaml under the same mocks the tests use, prints what it would create, the quota it needs,
  * every warning and every preflight error, and exits 1 when the stack would not deploy.
  */
-import * as pulumi from "@pulumi/pulumi";
-import Module from "node:module";
-import { MOCK_ACR_CREDENTIALS, runUnderMocks } from "./programUnderMocks";
+import { runOffline } from "./offlineProgram";
 import { planReport } from "./planReport";
 import { stackNames } from "./stackConfig";
 
@@ -16,23 +14,7 @@ async function main(): Promise<number> {
         process.stderr.write(`usage: npm run plan -- <stack>\n  stacks in this repo: ${stacks.join(", ")}${stack ? `\n  no Pulumi.${stack}.yaml here` : ""}\n`);
         return 2;
     }
-    const run = await runUnderMocks(stack, {}, {
-        async importProgram() {
-            // No network under mocks: the deployer's ACR token exchange answers like the tests' does.
-            const acrToken = require.resolve("../../components/azure/acrToken");
-            const stub = new Module(acrToken);
-            stub.filename = acrToken;
-            stub.loaded = true;
-            stub.exports = { acrCredentials: async () => MOCK_ACR_CREDENTIALS };
-            require.cache[acrToken] = stub;
-            return import("../../index");
-        },
-        captureWarnings(sink) {
-            const original = pulumi.log.warn;
-            (pulumi.log as { warn: typeof pulumi.log.warn }).warn = async (msg: string) => sink(msg);
-            return () => ((pulumi.log as { warn: typeof pulumi.log.warn }).warn = original);
-        },
-    });
+    const run = await runOffline(stack, {});
     const { text, ok } = planReport(stack, run);
     process.stdout.write(text);
     return ok ? 0 : 1;

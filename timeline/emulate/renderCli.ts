@@ -5,9 +5,7 @@
  * A separate process because Pulumi's runtime is global state: the emulation (or a test) stays free of it.
  *   tsx timeline/emulate/renderCli.ts <stack> [overrides JSON]
  */
-import * as pulumi from "@pulumi/pulumi";
-import Module from "node:module";
-import { MOCK_ACR_CREDENTIALS, runUnderMocks } from "../../test/harness/programUnderMocks";
+import { runOffline } from "../../test/harness/offlineProgram";
 import type { RenderedStack } from "./rendered";
 
 /** Typed Kubernetes resources register without apiVersion/kind in their inputs: the type token says them. */
@@ -19,23 +17,7 @@ const K8S_KINDS: Record<string, { apiVersion: string; kind: string } | undefined
 async function main(): Promise<void> {
     const [stack, overridesJson] = process.argv.slice(2);
     const overrides = overridesJson ? (JSON.parse(overridesJson) as Record<string, unknown>) : {};
-    const run = await runUnderMocks(stack, overrides, {
-        async importProgram() {
-            // No network under mocks: the deployer's ACR token exchange answers like the tests' (plan.ts does the same).
-            const acrToken = require.resolve("../../components/azure/acrToken");
-            const stub = new Module(acrToken);
-            stub.filename = acrToken;
-            stub.loaded = true;
-            stub.exports = { acrCredentials: async () => MOCK_ACR_CREDENTIALS };
-            require.cache[acrToken] = stub;
-            return import("../../index");
-        },
-        captureWarnings(sink) {
-            const original = pulumi.log.warn;
-            (pulumi.log as { warn: typeof pulumi.log.warn }).warn = async (msg: string) => sink(msg);
-            return () => ((pulumi.log as { warn: typeof pulumi.log.warn }).warn = original);
-        },
-    });
+    const run = await runOffline(stack, overrides);
     const out: RenderedStack = {
         stack,
         error: run.error ? String((run.error as Error).message ?? run.error) : undefined,
