@@ -69,44 +69,31 @@ export function ok(s: Sample, what: string): Sample {
     return s;
 }
 
-/** Bundles bench/raw.ts like the worker (esbuild, minified CommonJS, node20) into a temp folder; returns its path. */
-export async function bundleRawLoops(): Promise<{ path: string; dispose(): void }> {
-    const dir = mkdtempSync(join(tmpdir(), "kedascale-raw-"));
-    await esbuild.build({
-        entryPoints: [join(__dirname, "raw.ts")],
-        bundle: true,
-        platform: "node",
-        target: "node20",
-        format: "cjs",
-        minify: true,
-        legalComments: "none",
-        outfile: join(dir, "raw.cjs"),
-        inject: [join(__dirname, "..", "consumer", "src", "importMetaUrl.ts")],
-        define: { "import.meta.url": "importMetaUrl" },
-        logLevel: "warning",
-    });
-    return { path: join(dir, "raw.cjs"), dispose: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** The worker as one bundle, the way it was built before issue 15 (no split, no code cache), for the before/after line. */
-export async function bundleSingle(): Promise<{ path: string; dispose(): void }> {
-    const dir = mkdtempSync(join(tmpdir(), "kedascale-single-"));
+/** One entry bundled the way the worker's single bundle was (esbuild, minified CommonJS, node20) into a temp folder. */
+async function bundleLikeWorker(entry: string, prefix: string, outName: string): Promise<{ path: string; dispose(): void }> {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
     const src = join(__dirname, "..", "consumer", "src");
     await esbuild.build({
-        entryPoints: [join(src, "cli.ts")],
+        entryPoints: [entry],
         bundle: true,
         platform: "node",
         target: "node20",
         format: "cjs",
         minify: true,
         legalComments: "none",
-        outfile: join(dir, "worker.cjs"),
+        outfile: join(dir, outName),
         inject: [join(src, "importMetaUrl.ts")],
         define: { "import.meta.url": "importMetaUrl" },
         logLevel: "warning",
     });
-    return { path: join(dir, "worker.cjs"), dispose: () => rmSync(dir, { recursive: true, force: true }) };
+    return { path: join(dir, outName), dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** bench/raw.ts bundled like the worker, so start-up is compared like for like. */
+export const bundleRawLoops = () => bundleLikeWorker(join(__dirname, "raw.ts"), "kedascale-raw-", "raw.cjs");
+
+/** The worker as one bundle, the way it was built before issue 15 (no split, no code cache), for the before/after line. */
+export const bundleSingle = () => bundleLikeWorker(join(__dirname, "..", "consumer", "src", "cli.ts"), "kedascale-single-", "worker.cjs");
 
 /** Resident memory now (VmRSS), MiB; undefined once the process is gone. */
 export function rssMiB(pid: number): number | undefined {
