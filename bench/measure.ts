@@ -4,12 +4,12 @@
  * Azurite (stats.ts), so ratios hold on a shared, noisy machine. Sizes come from the caller: the full bench, or the
  * test suite's smoke run.
  */
-import { performance } from "node:perf_hooks";
 import { ContainerClient } from "@azure/storage-blob";
 import { QueueClient } from "@azure/storage-queue";
 import { buildMessage } from "../consumer/src/send";
 import { BUNDLE } from "../consumer/test/support/processes";
-import { ok, rssMiB, runProbed, type Sample } from "./spawn";
+import { startQueueStandIn } from "./queueStandIn";
+import { ok, runProbed, type Sample } from "./spawn";
 import { interleaved, ratioOf, round, summarize, type Summary } from "./stats";
 
 export interface BenchSizes {
@@ -20,24 +20,18 @@ export interface BenchSizes {
     drainMessages: number;
     producerMessages: number;
     naiveMessages: number;
-    /** Backlogs the in-flight-32 drain's peak memory is measured at, and trials per backlog. */
+    /** Messages and trials of the steady-state drain on the queue stand-in (start-up amortised: CPU per message). */
+    standInMessages: number;
+    standInTrials: number;
+    /** Backlogs the in-flight-32 drain's peak memory is measured at (bench/memory.ts), and trials per backlog. */
     memoryBacklogs: number[];
     memoryTrials: number;
-    /** Handler of the backlog drains (noop: Azurite's blob writes are what makes a 10,000-message results drain take many minutes here). */
-    memoryHandler: "noop" | "results";
     /** How long an idle worker's memory is watched. */
     idleSeconds: number;
 }
 
-export const FULL: BenchSizes = { coldStartTrials: 6, trials: 3, drainMessages: 1000, producerMessages: 1000, naiveMessages: 200, memoryBacklogs: [2000, 10_000], memoryTrials: 1, memoryHandler: "noop", idleSeconds: 20 };
-export const SMOKE: BenchSizes = { coldStartTrials: 1, trials: 1, drainMessages: 40, producerMessages: 40, naiveMessages: 10, memoryBacklogs: [40, 80], memoryTrials: 1, memoryHandler: "noop", idleSeconds: 3 };
-
-/**
- * The V8 heap Node gives a pod with a 256Mi memory limit. Node sizes the heap from the cgroup limit
- * (uv_get_constrained_memory, nodejs/node#27508: V8's ConfigureDefaults(limit): old generation limit/2, a 1 MiB
- * semi-space below 1 GiB), which this machine has no cgroup to show; `--max-heap-size` makes V8 derive the same split.
- */
-export const POD_256MI_HEAP = ["--max-heap-size=131"];
+export const FULL: BenchSizes = { coldStartTrials: 8, trials: 3, drainMessages: 1000, standInMessages: 10_000, standInTrials: 5, producerMessages: 1000, naiveMessages: 200, memoryBacklogs: [2000, 10_000], memoryTrials: 2, idleSeconds: 20 };
+export const SMOKE: BenchSizes = { coldStartTrials: 1, trials: 1, drainMessages: 40, standInMessages: 200, standInTrials: 1, producerMessages: 40, naiveMessages: 10, memoryBacklogs: [40, 80], memoryTrials: 1, idleSeconds: 3 };
 
 export interface Env {
     cs: string;
@@ -160,6 +154,49 @@ export async function throughput(e: Env, sizes: BenchSizes): Promise<Throughput>
     };
 }
 
+export interface SteadyState {
+    messages: number;
+    variants: Record<"worker32" | "raw32" | "rawCeiling", DrainFigure>;
+    /** worker in-flight 32 ÷ raw loop at in-flight 32, CPU per message, trial by trial (issue 15's target). */
+    cpuPerMsgRatio32: Summary;
+    rateRatio32: Summary;
+}
+
+/**
+ * The same drains at 10,000 messages from the queue stand-in (bench/queueStandIn.ts), which answers in O(1) where
+ * Azurite slows with depth: the client, not the service, is what limits msg/s here, and each process's start-up is
+ * amortised over ten times the messages, so CPU per message is the steady-state cost of a message.
+ */
+export async function steadyState(sizes: BenchSizes, raw: string): Promise<SteadyState> {
+    const n = sizes.standInMessages;
+    const drain = (script: string, args: string[]) => async () => {
+        const standIn = await startQueueStandIn("steady", Array.from({ length: n }, (_, i) => buildMessage("bench", i, 256).body));
+        try {
+            const s = ok(await runProbed(script, args, { env: { KEDASCALE_BROKER: "storageQueue", KEDASCALE_QUEUE: "steady", KEDASCALE_CONNECTION_STRING: standIn.connectionString } }), `${script} ${args.join(" ")}`);
+            if (standIn.depth() !== 0) throw new Error(`${args.join(" ")} left ${standIn.depth()} of ${n} messages`);
+            return s;
+        } finally {
+            await standIn.close();
+        }
+    };
+    const r = await interleaved(sizes.standInTrials, {
+        worker32: drain(BUNDLE, ["work", "--drain", "--handler", "noop", "--inflight", "32", "--batch", "32", "--wait-ms", "1000", "--quiet"]),
+        raw32: drain(raw, ["drain", "32"]),
+        rawCeiling: drain(raw, ["ceiling"]),
+    });
+    const describe = (xs: Sample[]): DrainFigure => ({
+        msgPerSec: fig(xs.map((x) => perMessage(x, n).msgPerSec), 1),
+        cpuMsPerMsg: fig(xs.map((x) => perMessage(x, n).cpuMsPerMsg), 3),
+        peakRssMiB: fig(xs.map((x) => x.peakRssMiB), 1),
+    });
+    return {
+        messages: n,
+        variants: { worker32: describe(r.worker32), raw32: describe(r.raw32), rawCeiling: describe(r.rawCeiling) },
+        cpuPerMsgRatio32: ratioOf(r.worker32, r.raw32, (x) => x.cpuMs),
+        rateRatio32: ratioOf(r.raw32, r.worker32, (x) => x.ms),
+    };
+}
+
 // ---------------------------------------------------------------------------------------------------------------- producer
 
 export interface Producer {
@@ -196,53 +233,5 @@ export async function producer(e: Env, sizes: BenchSizes, rttMs: number, queueCs
         ratioVsNaive: ratioOf(r.send, r.naive, rate),
         ratioVsRawParallel: ratioOf(r.send, r.rawParallel, rate),
         cpuPerMsgRatioVsRawParallel: ratioOf(r.send, r.rawParallel, (x) => x.s.cpuMs / x.n),
-    };
-}
-
-// ---------------------------------------------------------------------------------------------------------------- memory
-
-export interface Memory {
-    /** A continuous worker on an empty queue: RSS sampled once a second. */
-    idle: { seconds: number; firstMiB: number; lastMiB: number; maxMiB: number; peakRssMiB: number };
-    /** `work --drain --inflight 32` with sizes.memoryHandler, peak RSS (VmHWM) per backlog, on this machine's default heap. */
-    drain: { backlog: number; handler: string; peakRssMiB: Summary; cpuMsPerMsg: Summary }[];
-    /** The results handler's drain at the first backlog: on the default heap, and under the heap Node gives a 256Mi pod (POD_256MI_HEAP). */
-    drainResults: { backlog: number; peakRssMiB: Summary; cpuMsPerMsg: Summary };
-    drainPodHeap: { backlog: number; heapFlags: string[]; peakRssMiB: Summary; cpuMsPerMsg: Summary };
-}
-
-export async function memory(e: Env, sizes: BenchSizes): Promise<Memory> {
-    // Idle: the cost a Deployment pays between bursts, and whether it creeps.
-    const q = await freshQueue(e.cs);
-    const samples: number[] = [];
-    let pid = 0;
-    const idleRun = runProbed(BUNDLE, ["work", "--handler", "results", "--wait-ms", "1000", "--quiet"], { env: q.env, onSpawn: (p) => (pid = p) });
-    await new Promise((r) => setTimeout(r, 2000));
-    const until = performance.now() + sizes.idleSeconds * 1000;
-    while (performance.now() < until) {
-        const v = rssMiB(pid);
-        if (v !== undefined) samples.push(v);
-        await new Promise((r) => setTimeout(r, 1000));
-    }
-    process.kill(pid, "SIGTERM");
-    const idle = ok(await idleRun, "idle worker");
-
-    const drainRun = (backlog: number, handler: string, nodeArgs: string[] = []) => async () => {
-        const dq = await freshQueue(e.cs);
-        await fill(dq.client, backlog);
-        const s = ok(await runProbed(BUNDLE, ["work", "--drain", "--handler", handler, "--inflight", "32", "--wait-ms", "0", "--quiet"], { env: dq.env, nodeArgs }), `drain ${backlog}`);
-        return { s, backlog };
-    };
-    const variants: Record<string, () => Promise<{ s: Sample; backlog: number }>> = {};
-    for (const b of sizes.memoryBacklogs) variants[`b${b}`] = drainRun(b, sizes.memoryHandler);
-    variants.results = drainRun(sizes.memoryBacklogs[0], "results");
-    variants.pod = drainRun(sizes.memoryBacklogs[0], "results", POD_256MI_HEAP);
-    const r = await interleaved(sizes.memoryTrials, variants);
-    const describe = (xs: { s: Sample; backlog: number }[]) => ({ peakRssMiB: fig(xs.map((x) => x.s.peakRssMiB), 1), cpuMsPerMsg: fig(xs.map((x) => x.s.cpuMs / x.backlog), 3) });
-    return {
-        idle: { seconds: sizes.idleSeconds, firstMiB: round(samples[0] ?? NaN, 1), lastMiB: round(samples.at(-1) ?? NaN, 1), maxMiB: round(Math.max(...samples), 1), peakRssMiB: round(idle.peakRssMiB, 1) },
-        drain: sizes.memoryBacklogs.map((b) => ({ backlog: b, handler: sizes.memoryHandler, ...describe(r[`b${b}`]) })),
-        drainResults: { backlog: sizes.memoryBacklogs[0], ...describe(r.results) },
-        drainPodHeap: { backlog: sizes.memoryBacklogs[0], heapFlags: POD_256MI_HEAP, ...describe(r.pod) },
     };
 }

@@ -8,7 +8,8 @@
  *   its size on disk): what V8 had to read and at least pre-parse. Built-in modules are not counted (they come from
  *   Node's own snapshot), and this file excludes itself.
  * Written as one JSON line to the file named by BENCH_PROBE_FILE (appended), never to the measured streams; with
- * BENCH_PROBE_FILES=1 the line also lists the files (consumer/test/startup.test.ts reads which packages were loaded).
+ * BENCH_PROBE_FILES=1 the line also lists the files and Node's built-in modules it loaded (consumer/test/startup.test.ts
+ * reads which packages were loaded, and that Node's bundled undici was not).
  */
 "use strict";
 const { appendFileSync, readFileSync, statSync } = require("node:fs");
@@ -28,6 +29,8 @@ if (out) {
         }
         const ru = process.resourceUsage();
         const line = { pid: process.pid, code, peakRssKiB: kib("VmHWM"), rssKiB: kib("VmRSS"), userUs: ru.userCPUTime, systemUs: ru.systemCPUTime, loadedBytes, loadedFiles: files.length };
-        appendFileSync(out, JSON.stringify(process.env.BENCH_PROBE_FILES === "1" ? { ...line, files } : line) + "\n");
+        // With the files, Node's own modules compiled beyond its snapshot (process.moduleLoadList), e.g. undici.
+        const builtins = process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).map((m) => m.slice("NativeModule ".length));
+        appendFileSync(out, JSON.stringify(process.env.BENCH_PROBE_FILES === "1" ? { ...line, files, builtins } : line) + "\n");
     });
 }

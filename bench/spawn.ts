@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import * as esbuild from "esbuild";
+import { pathToFileURL } from "node:url";
 
 export const PROBE = join(__dirname, "probe.cjs");
 
@@ -70,9 +71,12 @@ export function ok(s: Sample, what: string): Sample {
 }
 
 /** One entry bundled the way the worker's single bundle was (esbuild, minified CommonJS, node20) into a temp folder. */
-async function bundleLikeWorker(entry: string, prefix: string, outName: string): Promise<{ path: string; dispose(): void }> {
+async function bundleLikeWorker(entry: string, prefix: string, outName: string, tweaked: boolean): Promise<{ path: string; dispose(): void }> {
     const dir = mkdtempSync(join(tmpdir(), prefix));
-    const src = join(__dirname, "..", "consumer", "src");
+    const consumer = join(__dirname, "..", "consumer");
+    const src = join(consumer, "src");
+    // The worker build's changes to the bundled SDK (consumer/scripts/bundleTweaks.mjs), for baselines compared like for like.
+    const t = tweaked ? ((await import(pathToFileURL(join(consumer, "scripts", "bundleTweaks.mjs")).href)) as { bundleTweaks(root: string): { define: Record<string, string>; inject: string[]; plugins: esbuild.Plugin[] } }).bundleTweaks(consumer) : { define: {}, inject: [], plugins: [] };
     await esbuild.build({
         entryPoints: [entry],
         bundle: true,
@@ -82,18 +86,19 @@ async function bundleLikeWorker(entry: string, prefix: string, outName: string):
         minify: true,
         legalComments: "none",
         outfile: join(dir, outName),
-        inject: [join(src, "importMetaUrl.ts")],
-        define: { "import.meta.url": "importMetaUrl" },
+        inject: [join(src, "importMetaUrl.ts"), ...t.inject],
+        define: { "import.meta.url": "importMetaUrl", ...t.define },
+        plugins: t.plugins,
         logLevel: "warning",
     });
     return { path: join(dir, outName), dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** bench/raw.ts bundled like the worker, so start-up is compared like for like. */
-export const bundleRawLoops = () => bundleLikeWorker(join(__dirname, "raw.ts"), "kedascale-raw-", "raw.cjs");
+/** bench/raw.ts bundled like the worker (with the same tweaks to the SDK), so they are compared like for like. */
+export const bundleRawLoops = () => bundleLikeWorker(join(__dirname, "raw.ts"), "kedascale-raw-", "raw.cjs", true);
 
 /** The worker as one bundle, the way it was built before issue 15 (no split, no code cache), for the before/after line. */
-export const bundleSingle = () => bundleLikeWorker(join(__dirname, "..", "consumer", "src", "cli.ts"), "kedascale-single-", "worker.cjs");
+export const bundleSingle = () => bundleLikeWorker(join(__dirname, "..", "consumer", "src", "cli.ts"), "kedascale-single-", "worker.cjs", false);
 
 /** Resident memory now (VmRSS), MiB; undefined once the process is gone. */
 export function rssMiB(pid: number): number | undefined {

@@ -17,8 +17,12 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bundleTweaks } from "./bundleTweaks.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** What the bundle swaps in the code it bundles, and why: scripts/bundleTweaks.mjs. */
+const tweaks = bundleTweaks(root);
 const common = { bundle: true, platform: "node", target: "node20", minify: true, legalComments: "none", logLevel: "warning", absWorkingDir: root };
 
 /** Both passes and the launcher, into `dir`. */
@@ -33,14 +37,18 @@ async function build(dir) {
         outExtension: { ".js": ".cjs" },
         chunkNames: "chunks/[name]-[hash]",
         // Some Azure SDK ESM builds call createRequire(import.meta.url); see src/importMetaUrl.ts.
-        inject: ["src/importMetaUrl.ts"],
-        define: { "import.meta.url": "importMetaUrl" },
+        inject: ["src/importMetaUrl.ts", ...tweaks.inject],
+        define: { "import.meta.url": "importMetaUrl", ...tweaks.define },
+        plugins: tweaks.plugins,
         write: false,
         metafile: true,
     });
     for (const file of esm.outputFiles) {
         // `dynamic-import: false` turns import() into Promise.resolve().then(() => require(...)): still lazy, now CommonJS.
         const cjs = await esbuild.transform(file.text, { format: "cjs", loader: "js", target: "node20", supported: { "dynamic-import": false }, minify: true, legalComments: "none" });
+        // src/codeCache.ts hands each file to V8 as Latin-1 (an external string, no UTF-8 decoding): ASCII only.
+        const nonAscii = /[^\x00-\x7f]/.exec(cjs.code);
+        if (nonAscii) throw new Error(`${relative(root, file.path)} has a non-ASCII character at ${nonAscii.index}: the code cache loader reads bundles as Latin-1`);
         mkdirSync(dirname(file.path), { recursive: true });
         writeFileSync(file.path, cjs.code);
     }

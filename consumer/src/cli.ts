@@ -166,6 +166,10 @@ addFlags(program.command("work").description("receive and process messages"), "w
         await broker.close();
         health?.close();
     }
+    // Nothing is left to do: exit now rather than when the event loop drains, which also tears the whole V8 heap down
+    // and frees it page by page (~15 ms of a Job's life, measured, issue 15). Logs and the summary are already out:
+    // writes to pipes and files are synchronous on Linux, and the code cache's exit handler still runs.
+    process.exit();
 });
 
 addFlags(program.command("send").description("flood the queue with numbered messages; prints the run id first, the verify command last"), "send").action(async (_o, cmd: Command) => {

@@ -130,34 +130,46 @@ export type Note = (msg: string, fields: Record<string, unknown>) => void;
  * Missing account/namespace flags are left to connect.ts, which names the flag to set.
  */
 export async function preflight(o: ConnectionOptions, needs: readonly Need[], note: Note = () => {}): Promise<void> {
-    const probes: Promise<Probe>[] = [];
+    const makers: (() => Promise<Probe>)[] = [];
     const queueNeed = needs.find((n) => n === "receive" || n === "send");
     if (queueNeed && (o.connectionString || o.storageAccount || o.serviceBusNamespace)) {
-        if (o.broker === "serviceBus") probes.push(serviceBusProbe(o, queueNeed));
-        else probes.push(storageQueueProbe(o, o.queue, "queue", queueNeed));
+        if (o.broker === "serviceBus") makers.push(() => serviceBusProbe(o, queueNeed));
+        else makers.push(() => storageQueueProbe(o, o.queue, "queue", queueNeed));
     }
-    if (needs.includes("park") && o.broker === "storageQueue" && (o.connectionString || o.storageAccount)) probes.push(storageQueueProbe(o, `${o.queue}-poison`, "poison queue", "park"));
+    if (needs.includes("park") && o.broker === "storageQueue" && (o.connectionString || o.storageAccount)) makers.push(() => storageQueueProbe(o, `${o.queue}-poison`, "poison queue", "park"));
     const resultsNeed = needs.find((n) => n === "writeResults" || n === "readResults");
-    if (resultsNeed && (o.resultsConnectionString || o.resultsAccount || (o.broker === "storageQueue" && (o.connectionString || o.storageAccount)))) probes.push(containerProbe(o));
+    if (resultsNeed && (o.resultsConnectionString || o.resultsAccount || (o.broker === "storageQueue" && (o.connectionString || o.storageAccount)))) makers.push(() => containerProbe(o));
 
-    const ready = await Promise.all(probes);
-    const results = await Promise.all(
-        ready.map(async (p) => {
-            try {
-                await p.run();
+    const check = async (p: Probe): Promise<Error | undefined> => {
+        try {
+            await p.run();
+            return undefined;
+        } catch (e) {
+            const status = (e as { statusCode?: number }).statusCode;
+            const code = (e as { details?: { errorCode?: string } }).details?.errorCode;
+            if (p.tolerate403 && status === 403 && code === "AuthorizationPermissionMismatch") {
+                note(`cannot check that the ${p.target.what} exists with this identity's role (it may only send); continuing`, { resource: p.target.what, name: p.target.name });
                 return undefined;
-            } catch (e) {
-                const status = (e as { statusCode?: number }).statusCode;
-                const code = (e as { details?: { errorCode?: string } }).details?.errorCode;
-                if (p.tolerate403 && status === 403 && code === "AuthorizationPermissionMismatch") {
-                    note(`cannot check that the ${p.target.what} exists with this identity's role (it may only send); continuing`, { resource: p.target.what, name: p.target.name });
-                    return undefined;
-                }
-                return explain(e, p.target);
             }
-        }),
-    );
-    const failure = results.find((r) => r !== undefined);
+            return explain(e, p.target);
+        }
+    };
+    // Each probe's call goes out as soon as its client exists, before the next probe's SDK is loaded: a Job's start
+    // then compiles the blob SDK while the queue probes are on the wire, instead of after (issue 15: cold start).
+    const checks: Promise<Error | undefined>[] = [];
+    let unbuilt: unknown;
+    for (const make of makers) {
+        try {
+            checks.push(check(await make()));
+        } catch (e) {
+            // A probe that could not even be built (bad connection string, no identity) fails the preflight, once
+            // the calls already out have ended: none is left running unobserved.
+            unbuilt = e;
+            break;
+        }
+    }
+    const failure = (await Promise.all(checks)).find((r) => r !== undefined);
+    if (unbuilt !== undefined) throw unbuilt;
     if (failure) throw failure;
 }
 

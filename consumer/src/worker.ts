@@ -74,10 +74,33 @@ const RELEASE_ON_SHUTDOWN_MS = 3000;
 /** Receive retry delay: 250 ms doubling to 15 s. */
 const receiveBackoffMs = (attempt: number) => Math.min(15_000, 250 * 2 ** Math.min(attempt - 1, 6));
 
+/**
+ * The handler's abort signal, made on first use: most handlers never look at it (noop; the results handler only
+ * once it writes), and a draining worker would otherwise build an AbortController per message for nothing.
+ */
+class HandlerCut {
+    private controller?: AbortController;
+    private reason?: Error;
+    get signal(): AbortSignal {
+        if (!this.controller) {
+            this.controller = new AbortController();
+            if (this.reason) this.controller.abort(this.reason);
+        }
+        return this.controller.signal;
+    }
+    get aborted(): boolean {
+        return this.reason !== undefined;
+    }
+    abort(reason: Error): void {
+        this.reason ??= reason;
+        this.controller?.abort(reason);
+    }
+}
+
 interface InFlight {
     readonly message: ReceivedMessage;
     /** Aborted when the grace period ran out: the handler must give up, the message is released. */
-    readonly abort: AbortController;
+    readonly abort: HandlerCut;
     done: Promise<void>;
 }
 
@@ -216,7 +239,7 @@ export class Worker {
     }
 
     private track(message: ReceivedMessage): void {
-        const entry: InFlight = { message, abort: new AbortController(), done: Promise.resolve() };
+        const entry: InFlight = { message, abort: new HandlerCut(), done: Promise.resolve() };
         entry.done = this.process(entry).finally(() => {
             this.active.delete(entry);
             this.slotFreed();
@@ -255,9 +278,17 @@ export class Worker {
             }
             let outcome;
             try {
-                outcome = await handler(work, { deliveryCount: message.deliveryCount, brokerId: message.brokerId, signal: entry.abort.signal, callTimeoutMs: this.opts.callTimeoutMs });
+                const cut = entry.abort;
+                outcome = await handler(work, {
+                    deliveryCount: message.deliveryCount,
+                    brokerId: message.brokerId,
+                    get signal() {
+                        return cut.signal;
+                    },
+                    callTimeoutMs: this.opts.callTimeoutMs,
+                });
             } catch (e) {
-                if (entry.abort.signal.aborted) {
+                if (entry.abort.aborted) {
                     await this.settle.release(lease, message, 0, "released on shutdown", { ...fields, id, durationMs: Date.now() - started }, RELEASE_ON_SHUTDOWN_MS);
                 } else if (message.deliveryCount >= broker.maxDeliveryCount) {
                     await this.settle.parkUnlessDone(lease, message, work, "HandlerFailed", errorText(e), started);

@@ -7,11 +7,14 @@
  *   V8 itself would abort on it) is only slower: the worker compiles from source, does its work and says so.
  */
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ContainerClient } from "@azure/storage-blob";
 import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SEAL_BYTES } from "../src/codeCache";
 import { buildMessage } from "../src/send";
 import { startAzurite, type Azurite } from "./support/azurite";
 import { BUNDLE, runCli } from "./support/processes";
@@ -40,14 +43,14 @@ async function oneMessage(): Promise<Record<string, string>> {
 async function probed(bundle: string, args: string[], env: Record<string, string>) {
     const probeFile = join(mkdtempSync(join(tmpdir(), "kedascale-probe-")), "probe.jsonl");
     const r = await runCli(args, { ...env, BENCH_PROBE_FILE: probeFile, BENCH_PROBE_FILES: "1", KEDASCALE_CODE_CACHE_REPORT: "1", NODE_OPTIONS: `${env.NODE_OPTIONS ?? ""} -r ${PROBE}`.trim() }, 60_000, bundle);
-    const probe = JSON.parse(readFileSync(probeFile, "utf8").trim().split("\n").at(-1)!) as { files: string[]; loadedBytes: number };
+    const probe = JSON.parse(readFileSync(probeFile, "utf8").trim().split("\n").at(-1)!) as { files: string[]; builtins: string[]; loadedBytes: number };
     rmSync(dirname(probeFile), { recursive: true, force: true });
     const distOf = dirname(bundle);
     const files = probe.files.filter((f) => f.startsWith(distOf + "/")).map((f) => f.slice(distOf.length + 1));
     const packagesOf = JSON.parse(readFileSync(join(distOf, "packages.json"), "utf8")) as Record<string, string[]>;
     const packages = new Set(files.flatMap((f) => packagesOf[f] ?? []));
     const cache = r.logs.find((l) => l.msg === "code cache") as { files: number; bytes: number; accepted: number; rejected: number; missing: number } | undefined;
-    return { ...r, files, packages, cache };
+    return { ...r, files, packages, cache, builtins: new Set(probe.builtins) };
 }
 
 describe("start-up of the built worker", () => {
@@ -58,9 +61,40 @@ describe("start-up of the built worker", () => {
         expect(r.logs.filter((l) => l.msg === "completed")).toHaveLength(1);
         expect([...r.packages]).toEqual(expect.arrayContaining(["@azure/storage-queue", "@azure/storage-blob"]));
         for (const p of SERVICE_BUS_SIDE) expect(r.packages.has(p), `${p} was loaded`).toBe(false);
+        // Nor the Node modules the bundled SDK and libraries would load for paths a Job never takes
+        // (scripts/bundleTweaks.mjs): undici (FormData), Web Crypto (crypto.randomUUID), tty and assert (proxy agents),
+        // child_process (commander's executable subcommands). Together ~40 ms and 3 MiB of a start, measured.
+        expect(r.builtins.has("http"), "the probe lists Node's built-in modules").toBe(true);
+        for (const m of ["internal/deps/undici/undici", "internal/crypto/webcrypto", "tty", "assert", "child_process"]) expect(r.builtins.has(m), `${m} was loaded`).toBe(false);
         // Every file it loaded came with a cache that V8 accepted.
         expect(r.cache).toMatchObject({ accepted: r.cache!.files, rejected: 0, invalid: 0, missing: 0 });
         expect(r.logs.find((l) => l.msg === "worker started")).toMatchObject({ codeCache: { mode: "use", rejected: 0 } });
+    }, 60_000);
+
+    it("behind an HTTP proxy (HTTP_PROXY) the proxy agent, left out of the start, loads on use: the Job's calls go through it", async () => {
+        const env = await oneMessage();
+        // A forward proxy on loopback: requests arrive with absolute URLs and are passed on as they are.
+        const seen: string[] = [];
+        const proxy = createServer((req, res) => {
+            seen.push(`${req.method} ${new URL(req.url!).pathname}`);
+            const out = request(req.url!, { method: req.method, headers: req.headers }, (up) => (res.writeHead(up.statusCode!, up.headers), up.pipe(res)));
+            out.on("error", () => res.destroy());
+            req.pipe(out);
+        });
+        await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+        try {
+            const port = (proxy.address() as AddressInfo).port;
+            const r = await probed(BUNDLE, ["work", "--once"], { ...env, HTTP_PROXY: `http://127.0.0.1:${port}`, NO_PROXY: "" });
+            expect(r.code, r.output).toBe(0);
+            expect(r.logs.filter((l) => l.msg === "completed")).toHaveLength(1);
+            // Preflight, receive, the result's write and the delete all went through the proxy.
+            expect(seen.some((x) => x.startsWith("GET ") && x.endsWith(`/${env.KEDASCALE_QUEUE}/messages`))).toBe(true);
+            expect(seen.some((x) => x.startsWith("PUT "))).toBe(true);
+            expect(seen.some((x) => x.startsWith("DELETE "))).toBe(true);
+        } finally {
+            proxy.closeAllConnections();
+            await new Promise((r) => proxy.close(r));
+        }
     }, 60_000);
 
     it("a Service Bus worker loads no Storage queue or blob code (noop handler; it stops at the connection, there is no emulator)", async () => {
@@ -92,7 +126,7 @@ describe("start-up of the built worker", () => {
             for (const f of readdirSync(join(copy, "cache"))) {
                 const data = readFileSync(join(copy, "cache", f));
                 // Flip bytes in V8's payload only (after the seal and V8's own header): V8 would crash on this.
-                for (let i = 64 + 64; i < data.length; i += 97) data[i] ^= 0xff;
+                for (let i = SEAL_BYTES + 64; i < data.length; i += 97) data[i] ^= 0xff;
                 writeFileSync(join(copy, "cache", f), data);
             }
             const env = await oneMessage();

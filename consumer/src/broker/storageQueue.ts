@@ -45,10 +45,8 @@ export class StorageQueueBroker implements Broker {
     async receive(max: number, waitMs: number, signal?: AbortSignal): Promise<ReceivedMessage[]> {
         const deadline = Date.now() + waitMs;
         for (let attempt = 0; ; attempt++) {
-            const res = await raceAbort(
-                this.opts.queue.receiveMessages({ numberOfMessages: Math.min(max, MAX_BATCH), visibilityTimeout: this.opts.visibilityTimeoutSeconds, abortSignal: signal }),
-                signal,
-            );
+            // The SDK aborts the request on `signal`; the caller's withDeadline also races it (no second race here).
+            const res = await this.opts.queue.receiveMessages({ numberOfMessages: Math.min(max, MAX_BATCH), visibilityTimeout: this.opts.visibilityTimeoutSeconds, abortSignal: signal });
             if (res.receivedMessageItems.length > 0) {
                 return res.receivedMessageItems.map(
                     (m): StorageReceived => ({ brokerId: m.messageId, popReceipt: m.popReceipt, body: m.messageText, deliveryCount: m.dequeueCount, expiresOn: m.expiresOn }),
@@ -63,7 +61,7 @@ export class StorageQueueBroker implements Broker {
 
     async complete(message: ReceivedMessage, signal?: AbortSignal): Promise<void> {
         const m = message as StorageReceived;
-        await raceAbort(this.opts.queue.deleteMessage(m.brokerId, m.popReceipt, { abortSignal: signal }), signal);
+        await this.opts.queue.deleteMessage(m.brokerId, m.popReceipt, { abortSignal: signal });
     }
 
     async release(message: ReceivedMessage, delayMs: number, signal?: AbortSignal): Promise<void> {
@@ -77,7 +75,7 @@ export class StorageQueueBroker implements Broker {
     private async setVisibility(m: StorageReceived, seconds: number, signal?: AbortSignal): Promise<void> {
         const untilExpiry = m.expiresOn ? Math.floor((m.expiresOn.getTime() - Date.now()) / 1000) - 1 : MAX_VISIBILITY_SECONDS;
         const visibility = Math.max(0, Math.min(seconds, MAX_VISIBILITY_SECONDS, untilExpiry));
-        const res = await raceAbort(this.opts.queue.updateMessage(m.brokerId, m.popReceipt, undefined, visibility, { abortSignal: signal }), signal);
+        const res = await this.opts.queue.updateMessage(m.brokerId, m.popReceipt, undefined, visibility, { abortSignal: signal });
         m.popReceipt = res.popReceipt!;
     }
 
