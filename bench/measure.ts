@@ -61,6 +61,29 @@ export async function fill(client: QueueClient, count: number): Promise<void> {
 const perMessage = (s: Sample, n: number) => ({ msgPerSec: n / (s.ms / 1000), cpuMsPerMsg: s.cpuMs / n });
 const fig = (values: number[], digits = 2) => summarize(values, digits);
 
+/** The worker's drain, receiving batches of 32; the noop handler does the raw loop's work (receive, parse, delete). */
+export const workerDrainArgs = (inflight: number, o: { waitMs?: number; handler?: "noop" | "results" } = {}) =>
+    ["work", "--drain", "--handler", o.handler ?? "noop", "--inflight", String(inflight), "--batch", "32", "--wait-ms", String(o.waitMs ?? 1000), "--quiet"];
+
+/** One run of `script args` draining `n` messages from a fresh queue stand-in; fails unless every message was taken. */
+export async function standInDrain(n: number, script: string, args: string[], nodeArgs: string[] = []): Promise<Sample> {
+    const queue = "backlog";
+    const standIn = await startQueueStandIn(queue, Array.from({ length: n }, (_, i) => buildMessage("bench", i, 256).body));
+    try {
+        const s = ok(await runProbed(script, args, { env: { KEDASCALE_BROKER: "storageQueue", KEDASCALE_QUEUE: queue, KEDASCALE_CONNECTION_STRING: standIn.connectionString }, nodeArgs }), `${script} ${args.join(" ")}`);
+        if (standIn.depth() !== 0) throw new Error(`${args.join(" ")} left ${standIn.depth()} of ${n} messages`);
+        return s;
+    } finally {
+        await standIn.close();
+    }
+}
+
+const drainFigure = (xs: Sample[], n: number): DrainFigure => ({
+    msgPerSec: fig(xs.map((x) => perMessage(x, n).msgPerSec), 1),
+    cpuMsPerMsg: fig(xs.map((x) => perMessage(x, n).cpuMsPerMsg), 3),
+    peakRssMiB: fig(xs.map((x) => x.peakRssMiB), 1),
+});
+
 // ---------------------------------------------------------------------------------------------------------------- cold start
 
 export interface ColdStart {
@@ -132,7 +155,7 @@ export async function throughput(e: Env, sizes: BenchSizes): Promise<Throughput>
         if (left !== 0) throw new Error(`${args.join(" ")} left ${left} of ${n} messages`);
         return s;
     };
-    const worker = (inflight: number) => drain(BUNDLE, ["work", "--drain", "--handler", "noop", "--inflight", String(inflight), "--batch", "32", "--wait-ms", "1000", "--quiet"]);
+    const worker = (inflight: number) => drain(BUNDLE, workerDrainArgs(inflight));
     const r = await interleaved(sizes.trials, {
         worker1: worker(1),
         worker8: worker(8),
@@ -140,14 +163,9 @@ export async function throughput(e: Env, sizes: BenchSizes): Promise<Throughput>
         raw32: drain(e.raw, ["drain", "32"]),
         rawCeiling: drain(e.raw, ["ceiling"]),
     });
-    const describe = (xs: Sample[]): DrainFigure => ({
-        msgPerSec: fig(xs.map((x) => perMessage(x, n).msgPerSec), 1),
-        cpuMsPerMsg: fig(xs.map((x) => perMessage(x, n).cpuMsPerMsg), 3),
-        peakRssMiB: fig(xs.map((x) => x.peakRssMiB), 1),
-    });
     return {
         messages: n,
-        variants: { worker1: describe(r.worker1), worker8: describe(r.worker8), worker32: describe(r.worker32), raw32: describe(r.raw32), rawCeiling: describe(r.rawCeiling) },
+        variants: { worker1: drainFigure(r.worker1, n), worker8: drainFigure(r.worker8, n), worker32: drainFigure(r.worker32, n), raw32: drainFigure(r.raw32, n), rawCeiling: drainFigure(r.rawCeiling, n) },
         cpuPerMsgRatio32: ratioOf(r.worker32, r.raw32, (x) => x.cpuMs),
         rateRatio32: ratioOf(r.raw32, r.worker32, (x) => x.ms),
         rateVsCeiling32: ratioOf(r.rawCeiling, r.worker32, (x) => x.ms),
@@ -169,29 +187,14 @@ export interface SteadyState {
  */
 export async function steadyState(sizes: BenchSizes, raw: string): Promise<SteadyState> {
     const n = sizes.standInMessages;
-    const drain = (script: string, args: string[]) => async () => {
-        const standIn = await startQueueStandIn("steady", Array.from({ length: n }, (_, i) => buildMessage("bench", i, 256).body));
-        try {
-            const s = ok(await runProbed(script, args, { env: { KEDASCALE_BROKER: "storageQueue", KEDASCALE_QUEUE: "steady", KEDASCALE_CONNECTION_STRING: standIn.connectionString } }), `${script} ${args.join(" ")}`);
-            if (standIn.depth() !== 0) throw new Error(`${args.join(" ")} left ${standIn.depth()} of ${n} messages`);
-            return s;
-        } finally {
-            await standIn.close();
-        }
-    };
     const r = await interleaved(sizes.standInTrials, {
-        worker32: drain(BUNDLE, ["work", "--drain", "--handler", "noop", "--inflight", "32", "--batch", "32", "--wait-ms", "1000", "--quiet"]),
-        raw32: drain(raw, ["drain", "32"]),
-        rawCeiling: drain(raw, ["ceiling"]),
-    });
-    const describe = (xs: Sample[]): DrainFigure => ({
-        msgPerSec: fig(xs.map((x) => perMessage(x, n).msgPerSec), 1),
-        cpuMsPerMsg: fig(xs.map((x) => perMessage(x, n).cpuMsPerMsg), 3),
-        peakRssMiB: fig(xs.map((x) => x.peakRssMiB), 1),
+        worker32: () => standInDrain(n, BUNDLE, workerDrainArgs(32)),
+        raw32: () => standInDrain(n, raw, ["drain", "32"]),
+        rawCeiling: () => standInDrain(n, raw, ["ceiling"]),
     });
     return {
         messages: n,
-        variants: { worker32: describe(r.worker32), raw32: describe(r.raw32), rawCeiling: describe(r.rawCeiling) },
+        variants: { worker32: drainFigure(r.worker32, n), raw32: drainFigure(r.raw32, n), rawCeiling: drainFigure(r.rawCeiling, n) },
         cpuPerMsgRatio32: ratioOf(r.worker32, r.raw32, (x) => x.cpuMs),
         rateRatio32: ratioOf(r.raw32, r.worker32, (x) => x.ms),
     };

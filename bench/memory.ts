@@ -8,10 +8,9 @@
  * measures the worker the same way.
  */
 import { performance } from "node:perf_hooks";
-import { buildMessage } from "../consumer/src/send";
+import { startAzurite } from "../consumer/test/support/azurite";
 import { BUNDLE } from "../consumer/test/support/processes";
-import { fill, freshQueue, type BenchSizes, type Env } from "./measure";
-import { startQueueStandIn } from "./queueStandIn";
+import { fill, freshQueue, standInDrain, workerDrainArgs, type BenchSizes, type Env } from "./measure";
 import { ok, rssMiB, runProbed, type Sample } from "./spawn";
 import { interleaved, round, summarize, type Summary } from "./stats";
 
@@ -40,28 +39,22 @@ export interface Memory {
     drains: DrainMemory[];
 }
 
-const DRAIN_ARGS = (handler: string) => ["work", "--drain", "--handler", handler, "--inflight", "32", "--wait-ms", "0", "--quiet"];
+/** In-flight 32, ending at the first empty receive, with `handler`. */
+const drainArgs = (handler: "noop" | "results") => workerDrainArgs(32, { waitMs: 0, handler });
 
-/** One drain of `backlog` messages from the stand-in; fails unless every message was taken. */
-async function standInDrain(backlog: number, nodeArgs: string[]): Promise<Sample> {
-    const queue = "backlog";
-    const standIn = await startQueueStandIn(queue, Array.from({ length: backlog }, (_, i) => buildMessage("bench", i, 256).body));
+/** One drain of `backlog` messages from a fresh Azurite of its own (a shared one slows as earlier drains' blobs pile up). */
+async function azuriteDrain(backlog: number, handler: "noop" | "results", nodeArgs: string[]): Promise<Sample> {
+    const azurite = await startAzurite();
     try {
-        const s = ok(await runProbed(BUNDLE, DRAIN_ARGS("noop"), { env: { KEDASCALE_BROKER: "storageQueue", KEDASCALE_QUEUE: queue, KEDASCALE_CONNECTION_STRING: standIn.connectionString }, nodeArgs }), `drain ${backlog}`);
-        if (standIn.depth() !== 0) throw new Error(`drain of ${backlog} left ${standIn.depth()} messages`);
+        const q = await freshQueue(azurite.connectionString);
+        await fill(q.client, backlog);
+        const s = ok(await runProbed(BUNDLE, drainArgs(handler), { env: q.env, nodeArgs }), `drain ${backlog} (Azurite, ${handler})`);
+        const left = (await q.client.getProperties()).approximateMessagesCount;
+        if (left !== 0) throw new Error(`drain of ${backlog} (Azurite, ${handler}) left ${left} messages; the worker's summary: ${s.stdout.trim()}`);
         return s;
     } finally {
-        await standIn.close();
+        await azurite.stop();
     }
-}
-
-async function azuriteDrain(e: Env, backlog: number, handler: "noop" | "results", nodeArgs: string[]): Promise<Sample> {
-    const q = await freshQueue(e.cs);
-    await fill(q.client, backlog);
-    const s = ok(await runProbed(BUNDLE, DRAIN_ARGS(handler), { env: q.env, nodeArgs }), `drain ${backlog} (Azurite, ${handler})`);
-    const left = (await q.client.getProperties()).approximateMessagesCount;
-    if (left !== 0) throw new Error(`drain of ${backlog} (Azurite) left ${left} messages`);
-    return s;
 }
 
 export async function memory(e: Env, sizes: BenchSizes): Promise<Memory> {
@@ -84,13 +77,13 @@ export async function memory(e: Env, sizes: BenchSizes): Promise<Memory> {
     for (const backlog of sizes.memoryBacklogs) {
         for (const heap of ["default", "pod"] as const) {
             const nodeArgs = heap === "pod" ? POD_HEAP : [];
-            plan.push({ backlog, handler: "noop", service: "stand-in", heap, run: () => standInDrain(backlog, nodeArgs) });
+            plan.push({ backlog, handler: "noop", service: "stand-in", heap, run: () => standInDrain(backlog, BUNDLE, drainArgs("noop"), nodeArgs) });
         }
     }
     const first = sizes.memoryBacklogs[0];
-    plan.push({ backlog: first, handler: "noop", service: "Azurite", heap: "default", run: () => azuriteDrain(e, first, "noop", []) });
+    plan.push({ backlog: first, handler: "noop", service: "Azurite", heap: "default", run: () => azuriteDrain(first, "noop", []) });
     for (const heap of ["default", "pod"] as const) {
-        plan.push({ backlog: first, handler: "results", service: "Azurite", heap, run: () => azuriteDrain(e, first, "results", heap === "pod" ? POD_HEAP : []) });
+        plan.push({ backlog: first, handler: "results", service: "Azurite", heap, run: () => azuriteDrain(first, "results", heap === "pod" ? POD_HEAP : []) });
     }
     const r = await interleaved(sizes.memoryTrials, Object.fromEntries(plan.map((p, i) => [String(i), p.run])));
     return {

@@ -53,12 +53,6 @@ export interface StartAzuriteOptions {
     startTimeoutMs?: number;
     /** Fresh-port attempts when a port was taken in the meantime. Default 3. */
     attempts?: number;
-    /**
-     * Keep everything in memory (`--inMemoryPersistence`): no database or extent files written to the temp folder.
-     * Azurite otherwise saves its whole LokiJS database to disk every few seconds, which is what slows a queue of
-     * 10,000 messages to a crawl. Default false (the demo keeps Azurite's normal behaviour).
-     */
-    inMemory?: boolean;
 }
 
 export async function startAzurite(o: StartAzuriteOptions = {}): Promise<Azurite> {
@@ -66,7 +60,7 @@ export async function startAzurite(o: StartAzuriteOptions = {}): Promise<Azurite
     let lastError: Error | undefined;
     for (let i = 0; i < attempts; i++) {
         try {
-            return await startOnce(o.startTimeoutMs ?? 30_000, o.inMemory ?? false);
+            return await startOnce(o.startTimeoutMs ?? 30_000);
         } catch (e) {
             lastError = e as Error;
             // Only a port clash is worth another try; anything else would fail the same way again.
@@ -76,17 +70,16 @@ export async function startAzurite(o: StartAzuriteOptions = {}): Promise<Azurite
     throw lastError!;
 }
 
-async function startOnce(startTimeoutMs: number, inMemory: boolean): Promise<Azurite> {
+async function startOnce(startTimeoutMs: number): Promise<Azurite> {
     const [blobPort, queuePort, tablePort] = [await freePort(), await freePort(), await freePort()];
     const location = mkdtempSync(join(tmpdir(), "kedascale-azurite-"));
     const proc: ChildProcess = spawn(
         process.execPath,
         // The SDKs here may be newer than Azurite's API version: --skipApiVersionCheck, or every call is refused.
-        [azuriteEntry(), "--silent", "--disableTelemetry", "--skipApiVersionCheck", ...(inMemory ? [] : ["--location", location]),
+        [azuriteEntry(), "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--location", location,
             "--blobHost", "127.0.0.1", "--blobPort", String(blobPort), "--queueHost", "127.0.0.1", "--queuePort", String(queuePort),
-            "--tableHost", "127.0.0.1", "--tablePort", String(tablePort), ...(inMemory ? ["--inMemoryPersistence"] : [])],
-        // In memory, Azurite refuses --location: it runs in the temp folder, so anything it might still write lands there.
-        { stdio: ["ignore", "pipe", "pipe"], cwd: location },
+            "--tableHost", "127.0.0.1", "--tablePort", String(tablePort)],
+        { stdio: ["ignore", "pipe", "pipe"] },
     );
     let output = "";
     const stop = async () => {
