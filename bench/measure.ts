@@ -174,9 +174,11 @@ export async function throughput(e: Env, sizes: BenchSizes): Promise<Throughput>
 
 export interface SteadyState {
     messages: number;
-    variants: Record<"worker32" | "raw32" | "rawCeiling", DrainFigure>;
+    variants: Record<"worker32" | "raw32" | "rawDeadlines32" | "rawCeiling", DrainFigure>;
     /** worker in-flight 32 ÷ raw loop at in-flight 32, CPU per message, trial by trial (issue 15's target). */
     cpuPerMsgRatio32: Summary;
+    /** The raw loop with a 30 s abort signal on every call (what issue 10's deadlines cost by themselves) ÷ the raw loop. */
+    deadlinesCpuRatio32: Summary;
     rateRatio32: Summary;
 }
 
@@ -190,12 +192,14 @@ export async function steadyState(sizes: BenchSizes, raw: string): Promise<Stead
     const r = await interleaved(sizes.standInTrials, {
         worker32: () => standInDrain(n, BUNDLE, workerDrainArgs(32)),
         raw32: () => standInDrain(n, raw, ["drain", "32"]),
+        rawDeadlines32: () => standInDrain(n, raw, ["drain-deadlines", "32"]),
         rawCeiling: () => standInDrain(n, raw, ["ceiling"]),
     });
     return {
         messages: n,
-        variants: { worker32: drainFigure(r.worker32, n), raw32: drainFigure(r.raw32, n), rawCeiling: drainFigure(r.rawCeiling, n) },
+        variants: { worker32: drainFigure(r.worker32, n), raw32: drainFigure(r.raw32, n), rawDeadlines32: drainFigure(r.rawDeadlines32, n), rawCeiling: drainFigure(r.rawCeiling, n) },
         cpuPerMsgRatio32: ratioOf(r.worker32, r.raw32, (x) => x.cpuMs),
+        deadlinesCpuRatio32: ratioOf(r.rawDeadlines32, r.raw32, (x) => x.cpuMs),
         rateRatio32: ratioOf(r.raw32, r.worker32, (x) => x.ms),
     };
 }

@@ -22,6 +22,7 @@ describe("bench smoke run", () => {
         // The steady state drained the stand-in to the last message (each run throws otherwise), worker and raw alike.
         for (const v of Object.values(r.steadyState.variants)) expect(v.cpuMsPerMsg.median).toBeGreaterThan(0);
         expect(r.steadyState.cpuPerMsgRatio32.median).toBeGreaterThan(0);
+        expect(r.steadyState.deadlinesCpuRatio32.median).toBeGreaterThan(0);
         // Every backlog on the stand-in, on both heaps; the first also on Azurite with both handlers.
         const standIn = r.memory.drains.filter((d) => d.service === "stand-in");
         expect(standIn.map((d) => `${d.backlog}/${d.heap}`)).toEqual(SMOKE.memoryBacklogs.flatMap((b) => [`${b}/default`, `${b}/pod`]));
