@@ -46,7 +46,7 @@ async function build(dir) {
     for (const file of esm.outputFiles) {
         // `dynamic-import: false` turns import() into Promise.resolve().then(() => require(...)): still lazy, now CommonJS.
         const cjs = await esbuild.transform(file.text, { format: "cjs", loader: "js", target: "node20", supported: { "dynamic-import": false }, minify: true, legalComments: "none" });
-        // src/codeCache.ts hands each file to V8 as Latin-1 (an external string, no UTF-8 decoding): ASCII only.
+        // src/codeCache.ts hands each file to V8 as Latin-1 (a copy, no UTF-8 decoding): ASCII only.
         const nonAscii = /[^\x00-\x7f]/.exec(cjs.code);
         if (nonAscii) throw new Error(`${relative(root, file.path)} has a non-ASCII character at ${nonAscii.index}: the code cache loader reads bundles as Latin-1`);
         mkdirSync(dirname(file.path), { recursive: true });

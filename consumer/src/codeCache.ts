@@ -16,9 +16,9 @@
  * can write the code beside it — and zlib's CRC-32 checks a Job's 1.8 MB in ~0.6 ms where SHA-256 took ~6 ms
  * (measured here, issue 15). The chance that a damaged or foreign file passes is 2^-32 per file.
  *
- * Sources are read as bytes and handed to V8 as Latin-1 strings: the build emits ASCII only (esbuild's default
- * charset; scripts/build.mjs checks it), so the text is the same, and Node makes a string that large an external
- * one-byte string instead of decoding UTF-8 into the heap — less to copy and to collect while a Job starts.
+ * Sources are read once, as bytes (the seal checks those bytes), and handed to V8 as Latin-1 strings: the build
+ * emits ASCII only (esbuild's default charset; scripts/build.mjs checks it), so the text is the same, and Latin-1 is a
+ * plain copy into a one-byte string where UTF-8 is a decode.
  *
  * KEDASCALE_CODE_CACHE: `use` (default; files without a cache compile normally), `off`, or `produce` (also write each
  * loaded file's cache at exit). KEDASCALE_CODE_CACHE_REPORT=1 logs what was loaded, its bytes and the cache verdicts.
