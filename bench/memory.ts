@@ -17,7 +17,7 @@ import { interleaved, round, summarize, type Summary } from "./stats";
 /**
  * The V8 heap Node gives the dev stack's worker pod (memory limit 192Mi, Pulumi.dev.yaml). Node sizes the heap from
  * the cgroup's memory limit (uv_get_constrained_memory, nodejs/node#27508), to about the limit itself: 262 MiB of
- * heap_size_limit in a 256 MiB container, Node 20–26 (nodejs/node#64646). This machine has no cgroup limit to show,
+ * heap_size_limit in a 256 MiB container, Node 20–26, as reported in nodejs/node#64646 (not checkable here). This machine has no cgroup limit to show,
  * so `--max-heap-size` sets the same limit, from which V8 derives the same young/old split (a small young generation
  * is what keeps the peak down; with the host's memory V8 lets the young generation grow to 16 MiB semi-spaces).
  */

@@ -45,6 +45,7 @@ export async function startQueueStandIn(queue: string, bodies: Iterable<string>)
     const visible: Stored[] = [];
     let head = 0;
     const invisible = new Map<string, Stored>();
+    const depth = () => visible.length - head + invisible.size;
     const now = new Date();
     for (const text of bodies) visible.push({ id: randomUUID(), text, inserted: now, dequeueCount: 0, popReceipt: "", visibleAt: 0 });
 
@@ -87,7 +88,7 @@ export async function startQueueStandIn(queue: string, bodies: Iterable<string>)
         const list = (items: string) => send(200, {}, xml(`<QueueMessagesList>${items}</QueueMessagesList>`));
         if (parts[1] !== queue) return req.method === "GET" && parts[2] === "messages" ? list("") : send(url.searchParams.get("comp") === "metadata" ? 200 : 201, { "x-ms-approximate-messages-count": "0" });
         const n = Number(url.searchParams.get("numofmessages") ?? 1);
-        if (url.searchParams.get("comp") === "metadata") return send(200, { "x-ms-approximate-messages-count": String(visible.length - head + invisible.size) });
+        if (url.searchParams.get("comp") === "metadata") return send(200, { "x-ms-approximate-messages-count": String(depth()) });
         if (parts[2] !== "messages") return send(404, { "x-ms-error-code": "ResourceNotFound" });
         const id = parts[3];
         if (req.method === "GET" && url.searchParams.get("peekonly") === "true") return list(visible.slice(head, head + n).map((m) => messageXml(m, false)).join(""));
@@ -124,7 +125,7 @@ export async function startQueueStandIn(queue: string, bodies: Iterable<string>)
     return {
         connectionString: `DefaultEndpointsProtocol=http;AccountName=standin;AccountKey=${key};QueueEndpoint=http://127.0.0.1:${port}/standin;`,
         queue,
-        depth: () => visible.length - head + invisible.size,
+        depth,
         close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
     };
 }
