@@ -10,7 +10,8 @@ import { azureStack } from "./components/azureStack";
 import { loadConfig } from "./components/config/load";
 import { localStack } from "./components/localStack";
 
-const config = loadConfig();
+// The project directory: `image: { build }` paths resolve against it, and preflight checks they exist.
+const config = loadConfig(__dirname);
 const azure = config.cluster.local ? undefined : azureStack(config, __dirname);
 const local = config.cluster.local ? localStack(config, __dirname) : undefined;
 
@@ -22,6 +23,8 @@ export const registryLoginServer = azure ? azure.registryLoginServer : local!.re
 export const broker = azure ? azure.broker : local!.broker;
 export const results = azure ? azure.results : local!.results;
 export const workerImage = azure ? azure.workerImage : local!.workerImage;
+/** Per workload: the queue or subscription it reads, every grant on it, its image and how it is pulled (docs/bring-your-own-worker.md). */
+export const workloads = azure ? azure.workloads : local!.workloads;
 /** How to send load and watch scaling, per workload (README: "Send load, watch it scale"). */
 export const howTo = azure ? azure.howTo : local!.howTo;
 /** Virtual nodes: the ACI workloads' own queue, and when their credentials expire and are next re-issued (`pulumi up`). */

@@ -28,10 +28,12 @@ export interface BenchSizes {
     memoryTrials: number;
     /** How long an idle worker's memory is watched. */
     idleSeconds: number;
+    /** Build the last commit's worker (bench/baseline.ts) for the runtime phase's before/after Job cold start. */
+    jobBaseline: boolean;
 }
 
-export const FULL: BenchSizes = { coldStartTrials: 8, trials: 3, drainMessages: 1000, standInMessages: 10_000, standInTrials: 5, producerMessages: 1000, naiveMessages: 200, memoryBacklogs: [2000, 10_000], memoryTrials: 2, idleSeconds: 20 };
-export const SMOKE: BenchSizes = { coldStartTrials: 1, trials: 1, drainMessages: 40, standInMessages: 200, standInTrials: 1, producerMessages: 40, naiveMessages: 10, memoryBacklogs: [40, 80], memoryTrials: 1, idleSeconds: 3 };
+export const FULL: BenchSizes = { coldStartTrials: 8, trials: 3, drainMessages: 1000, standInMessages: 10_000, standInTrials: 5, producerMessages: 1000, naiveMessages: 200, memoryBacklogs: [2000, 10_000], memoryTrials: 2, idleSeconds: 20, jobBaseline: true };
+export const SMOKE: BenchSizes = { coldStartTrials: 1, trials: 1, drainMessages: 40, standInMessages: 200, standInTrials: 1, producerMessages: 40, naiveMessages: 10, memoryBacklogs: [40, 80], memoryTrials: 1, idleSeconds: 3, jobBaseline: false };
 
 export interface Env {
     cs: string;
@@ -62,8 +64,8 @@ const perMessage = (s: Sample, n: number) => ({ msgPerSec: n / (s.ms / 1000), cp
 const fig = (values: number[], digits = 2) => summarize(values, digits);
 
 /** The worker's drain, receiving batches of 32; the noop handler does the raw loop's work (receive, parse, delete). */
-export const workerDrainArgs = (inflight: number, o: { waitMs?: number; handler?: "noop" | "results" } = {}) =>
-    ["work", "--drain", "--handler", o.handler ?? "noop", "--inflight", String(inflight), "--batch", "32", "--wait-ms", String(o.waitMs ?? 1000), "--quiet"];
+export const workerDrainArgs = (inflight: number, o: { waitMs?: number; handler?: "noop" | "results" | "http" | "exec"; extra?: string[] } = {}) =>
+    ["work", "--drain", "--handler", o.handler ?? "noop", "--inflight", String(inflight), "--batch", "32", "--wait-ms", String(o.waitMs ?? 1000), "--quiet", ...(o.extra ?? [])];
 
 /** One run of `script args` draining `n` messages from a fresh queue stand-in; fails unless every message was taken. */
 export async function standInDrain(n: number, script: string, args: string[], nodeArgs: string[] = []): Promise<Sample> {

@@ -1,4 +1,4 @@
-/** Runs every measurement against one Azurite, writes results JSON and (optionally) the README table. */
+/** Runs every measurement against one Azurite, writes results JSON and (optionally) the bench table in docs/benchmarks.md. */
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -7,7 +7,9 @@ import { runProgram } from "../test/harness/runProgram";
 import { stackNames } from "../test/harness/stackConfig";
 import { startLatencyProxy, viaProxy } from "./latencyProxy";
 import { coldStart, producer, steadyState, throughput, type BenchSizes, type Env } from "./measure";
+import { buildBaseline } from "./baseline";
 import { memory, type DrainMemory } from "./memory";
+import { runtimeCost, type RuntimeCost } from "./runtime";
 import { bundleRawLoops, bundleSingle } from "./spawn";
 import { round, summarize, type Summary } from "./stats";
 
@@ -24,7 +26,8 @@ export async function planTimes(n: number): Promise<PlanTime[]> {
         const values: number[] = [];
         for (let i = 0; i < n; i++) {
             const t0 = performance.now();
-            const run = await runProgram(stack);
+            // Timed: a fresh run every time, never one the test run already recorded (test/harness/planCache.ts).
+            const run = await runProgram(stack, {}, { reuse: false });
             resources = run.resources.length;
             values.push(performance.now() - t0);
         }
@@ -74,6 +77,7 @@ export async function runBench(sizes: BenchSizes) {
                 }
             }, bundles),
             memory: await withAzurite((e) => memory(e, sizes), bundles),
+            runtime: await runtimePhase(sizes, bundles),
             planTime: await planTimes(Math.max(1, Math.min(3, sizes.trials))),
         };
         results.machine.loadAverage.end = load();
@@ -84,10 +88,20 @@ export async function runBench(sizes: BenchSizes) {
     }
 }
 
+/** The runtime handlers' cost (bench/runtime.ts), with the last commit's worker as the Job's "before" when asked. */
+export async function runtimePhase(sizes: BenchSizes, bundles: { raw: string; single: string }): Promise<RuntimeCost> {
+    const baseline = sizes.jobBaseline ? buildBaseline() : undefined;
+    try {
+        return await withAzurite((e) => runtimeCost({ ...e, baseline: baseline?.bundle }, sizes), bundles);
+    } finally {
+        baseline?.dispose();
+    }
+}
+
 export type BenchResults = Awaited<ReturnType<typeof runBench>>;
 
 /** Issue 15's targets. */
-export const TARGETS = { coldStartRatio: 2, jobPeakMiB: 55, drainPeakMiB: 100, workerCpuRatio: 1.1, producerCpuRatio: 1.1, backlogGrowthMiB: 5 };
+export const TARGETS = { coldStartRatio: 2, jobPeakMiB: 55, drainPeakMiB: 100, workerCpuRatio: 1.1, producerCpuRatio: 1.1, backlogGrowthMiB: 5, runtimeExtraCpuMs: 0.15, runtimeThroughputRatio: 0.9 };
 
 const fmt = (s: Summary, unit = "") => `${s.median}${unit} (${s.min}–${s.max})`;
 const verdict = (ok: boolean, miss: string) => (ok ? "met" : `**missed**: ${miss}`);
@@ -98,7 +112,7 @@ function backlogGrowth(drains: DrainMemory[], heap: DrainMemory["heap"]): { from
     return same.length >= 2 ? { from: same[0], to: same.at(-1)! } : undefined;
 }
 
-/** The README table: each figure beside its baseline from the same, interleaved runs, and its target. */
+/** The bench table (docs/benchmarks.md): each figure beside its baseline from the same, interleaved runs, and its target. */
 export function markdownTable(r: BenchResults): string {
     const c = r.coldStart;
     const t = r.throughput.variants;
@@ -131,6 +145,7 @@ export function markdownTable(r: BenchResults): string {
         ...growthRow("default"),
         ...growthRow("pod"),
         `| idle worker RSS over ${m.idle.seconds} s: first / last / max sample | ${m.idle.firstMiB} / ${m.idle.lastMiB} / ${m.idle.maxMiB} MiB | | | flat: ${verdict(m.idle.lastMiB - m.idle.firstMiB <= 2, `grew ${round(m.idle.lastMiB - m.idle.firstMiB, 1)} MiB`)} |`,
+        ...runtimeRows(r.runtime),
         ...r.planTime.map((p) => `| plan time, stack \`${p.stack}\` under mocks | ${fmt(p.ms, " ms")} | | ${p.resources} resources | |`),
     ];
     return [
@@ -142,12 +157,35 @@ export function markdownTable(r: BenchResults): string {
     ].join("\n");
 }
 
+/** Issue 22's rows: the runtime handlers against the in-process handler, same work, same in-flight. */
+function runtimeRows(rt: RuntimeCost | undefined): string[] {
+    if (!rt) return [];
+    const s = rt.standIn;
+    const [inp, http] = [s.variants.inProcess, s.variants.http];
+    const az = rt.azurite;
+    const ka = rt.keepAlive;
+    const rows = [
+        `| runtime, \`--handler http\` vs in-process (\`noop\`), same trivial work, in-flight 32, ${s.messages.toLocaleString("en")} from the stand-in: msg/s; worker CPU ms/msg; pod (worker + handler) CPU ms/msg | ${fmt(http.msgPerSec)}; ${fmt(http.workerCpuMsPerMsg)}; ${fmt(http.podCpuMsPerMsg)} | in-process ${fmt(inp.msgPerSec)}; ${fmt(inp.workerCpuMsPerMsg)} | rate ${fmt(s.throughputRatio)}×; worker CPU +${s.extraWorkerCpuMsPerMsg.median} ms/msg, pod +${s.extraPodCpuMsPerMsg.median} | ≥ ${TARGETS.runtimeThroughputRatio}× rate: ${verdict(s.throughputRatio.median >= TARGETS.runtimeThroughputRatio, `${s.throughputRatio.median}×`)}; ≤ +${TARGETS.runtimeExtraCpuMs} ms worker CPU: ${verdict(s.extraWorkerCpuMsPerMsg.median <= TARGETS.runtimeExtraCpuMs, `+${s.extraWorkerCpuMsPerMsg.median} ms`)} |`,
+        `| … same drain: peak RSS worker / handler / pod (sum) | ${http.workerPeakRssMiB.median} / ${http.handlerPeakRssMiB?.median} / ${http.podPeakRssMiB.median} MiB | in-process worker ${inp.workerPeakRssMiB.median} MiB | | |`,
+        `| … ${az.messages.toLocaleString("en")} from Azurite: msg/s; worker CPU ms/msg | ${fmt(az.variants.http.msgPerSec)}; ${az.variants.http.workerCpuMsPerMsg.median} | in-process ${fmt(az.variants.inProcess.msgPerSec)}; ${az.variants.inProcess.workerCpuMsPerMsg.median} | rate ${fmt(az.throughputRatio)}×; worker CPU +${az.extraWorkerCpuMsPerMsg.median} ms/msg | (Azurite-bound) |`,
+        `| … \`--handler exec -- /bin/true\`, a process per message, ${rt.exec.messages.toLocaleString("en")} from the stand-in: msg/s; worker CPU ms/msg | ${rt.exec.variant.msgPerSec.median}; ${rt.exec.variant.workerCpuMsPerMsg.median} | | | (for scale: a fork and exec per message) |`,
+        `| … node:http keep-alive agent vs a connection per request, ${ka.requests.toLocaleString("en")} POSTs at 32 in flight: req/s; client + handler CPU ms/req | ${ka.keepAlive.reqPerSec.median}; ${round(ka.keepAlive.clientCpuMsPerReq.median + ka.keepAlive.handlerCpuMsPerReq.median, 4)} | per-request connection ${ka.perRequestConnection.reqPerSec.median}; ${round(ka.perRequestConnection.clientCpuMsPerReq.median + ka.perRequestConnection.handlerCpuMsPerReq.median, 4)} | | |`,
+    ];
+    const j = rt.jobColdStart;
+    if (j) {
+        rows.push(
+            `| Job cold start, \`work --once\` (results handler), this tree vs the last commit's worker | ${fmt(j.after.ms, " ms")}; peak ${j.after.peakRssMiB.median} MiB; ${j.after.loadedKiB} KiB loaded | before ${fmt(j.before.ms, " ms")}; peak ${j.before.peakRssMiB.median} MiB; ${j.before.loadedKiB} KiB — bare node ${j.bareNodeMs.median} ms | ${fmt(j.ratio)}× | no regression: ${verdict(j.ratio.median <= 1.05 && j.after.peakRssMiB.median <= j.before.peakRssMiB.median + 0.5, `${j.ratio.median}×, ${round(j.after.peakRssMiB.median - j.before.peakRssMiB.median, 1)} MiB`)} |`,
+        );
+    }
+    return rows;
+}
+
 export function writeReadmeTable(readmePath: string, table: string): void {
     const readme = readFileSync(readmePath, "utf8");
     const start = "<!-- bench:start -->";
     const end = "<!-- bench:end -->";
     const from = readme.indexOf(start);
     const to = readme.indexOf(end);
-    if (from < 0 || to < from) throw new Error(`README has no ${start} … ${end} section`);
+    if (from < 0 || to < from) throw new Error(`${readmePath} has no ${start} … ${end} section`);
     writeFileSync(readmePath, readme.slice(0, from + start.length) + "\n" + table + "\n" + readme.slice(to));
 }

@@ -23,6 +23,8 @@ import { ScaledWorkload } from "./k8s/scaledWorkload";
 import { WorkerImage } from "./k8s/workerImage";
 import { capacitySummary, existingClusterCapacity } from "./plan/capacity";
 import { howTo as howToFor } from "./plan/howTo";
+import { entityKey, workloadEntity } from "./plan/entities";
+import { workloadSummaries } from "./plan/workloadSummary";
 import * as names from "./plan/names";
 import { uniqueSuffix } from "./plan/naming";
 import * as args from "./stackArgs";
@@ -53,47 +55,63 @@ export function azureStack(config: Readonly<StackConfig>, repoRoot: string) {
     const cluster: ClusterTarget | undefined = !needsCluster(config) ? undefined : config.cluster.existing ? new ExistingCluster("cluster", args.existingClusterArgs(ctx)) : createCluster();
     function createCluster(): AksCluster {
         network = new Network("network", args.networkArgs(ctx));
-        const virtualNodeSubnet = network.virtualNodeSubnetId && network.virtualNodeSubnetName ? { id: network.virtualNodeSubnetId, name: network.virtualNodeSubnetName } : undefined;
-        return new AksCluster("cluster", args.aksClusterArgs(ctx, { nodeSubnetId: network.nodeSubnetId, virtualNodeSubnet }));
+        const virtualNodeSubnet = network.virtualNodeSubnetId && network.virtualNodeSubnetName ? { id: network.virtualNodeSubnetId, name: network.virtualNodeSubnetName, subnet: network.virtualNodeSubnet } : undefined;
+        return new AksCluster("cluster", args.aksClusterArgs(ctx, { nodeSubnetId: network.nodeSubnetId, vnetId: network.vnetId, virtualNodeSubnet }));
     }
     const registry = new Registry("registry", args.registryArgs(ctx, cluster));
     const messaging = new Messaging("messaging", args.messagingArgs(ctx));
     const image = new WorkerImage("worker", { loginServer: registry.loginServer, tenantId: client.tenantId, context: repoRoot, repository: args.WORKER_REPOSITORY });
+    // Workloads' own `image: { build }`, pushed to the same registry the same way (stackArgs/images.ts).
+    const built = new Map(
+        args.workloadImageBuilds(config, repoRoot, { loginServer: registry.loginServer, tenantId: client.tenantId }, image.imageDigestRef).map((b) => [b.workload, new WorkerImage(b.resourceName, b.args).imageDigestRef] as const),
+    );
+    const imageOf = (w: StackConfig["workloads"][number]) => args.workloadImageRef(w, image.imageDigestRef, built);
 
-    // Virtual nodes (ACI): pods without identity read a queue of their own, in a namespace/accounts with local auth on,
-    // through a credential scoped to that queue, and pull with a token scoped to the worker's repository.
+    // Virtual nodes (ACI): pods without identity read their own queues, in a namespace/accounts with local auth on,
+    // each through a credential scoped to its queue, and pull with a token scoped to its image's repository.
     const credentialWindow = args.virtualNodeCredentialWindow(ctx);
-    const virtualNodes =
-        cluster && args.virtualNodeWorkloads(ctx).length > 0
-            ? (() => {
-                  const vnMessaging = new Messaging("aci-messaging", args.virtualNodeMessagingArgs(ctx));
-                  return {
-                      messaging: vnMessaging,
-                      credential: new VirtualNodeCredential("aci-credential", args.virtualNodeCredentialArgs(ctx, vnMessaging, credentialWindow)),
-                      pullToken: new RegistryPullToken("aci-pull", args.registryPullTokenArgs(ctx, registry, credentialWindow)),
-                  };
-              })()
-            : undefined;
+    const vnWorkloads = cluster ? args.virtualNodeWorkloads(ctx) : [];
+    const vnMessaging = vnWorkloads.length > 0 ? new Messaging("aci-messaging", args.virtualNodeMessagingArgs(ctx)) : undefined;
+    const virtualNodeAccessOf = new Map(
+        vnWorkloads.map((w) => {
+            const tokenArgs = args.registryPullTokenArgs(ctx, w, registry, credentialWindow);
+            return [
+                w.name,
+                {
+                    credential: new VirtualNodeCredential(`aci-credential-${w.name}`, args.virtualNodeCredentialArgs(ctx, w, vnMessaging!, credentialWindow)),
+                    pullToken: tokenArgs && new RegistryPullToken(`aci-pull-${w.name}`, tokenArgs),
+                },
+            ] as const;
+        }),
+    );
 
     if (cluster) {
         const keda = new KedaInstall("keda", args.kedaInstallArgs(ctx, cluster));
-        // KEDA keeps its workload identity for the virtual-node queue too (RBAC works whatever local auth says).
+        // KEDA reads each workload's entity only (metrics read on that queue or subscription, never the namespace), and
+        // keeps its workload identity for the virtual-node queues too (RBAC works whatever local auth says).
         const kedaPrincipal = keda.principalId;
-        const kedaGrants = kedaPrincipal
-            ? [...messaging.grant("keda", "readQueueMetrics", kedaPrincipal), ...(virtualNodes ? virtualNodes.messaging.grant("keda", "readQueueMetrics", kedaPrincipal) : [])]
-            : [];
+        const kedaGrantsOf = new Map<string, ReturnType<Messaging["grantMetricsRead"]>>();
+        const kedaGrants = (m: Messaging, w: StackConfig["workloads"][number]) => {
+            if (!kedaPrincipal) return [];
+            const e = workloadEntity(w);
+            const id = `${m === messaging ? "stack" : "aci"}/${entityKey(e)}`;
+            if (!kedaGrantsOf.has(id)) kedaGrantsOf.set(id, m.grantMetricsRead(e, kedaPrincipal));
+            return kedaGrantsOf.get(id)!;
+        };
         const namespaces = args.workloadNamespaces(ctx, cluster.provider);
         for (const w of aksWorkloads) {
-            const vn = onVirtualNodes(w) ? virtualNodes : undefined;
+            const vn = onVirtualNodes(w) ? virtualNodeAccessOf.get(w.name) : undefined;
+            const m = vn ? vnMessaging! : messaging;
             new ScaledWorkload(
                 args.workloadResourceName(w),
                 args.scaledWorkloadArgs(ctx, w, {
                     cluster,
-                    messaging: vn ? vn.messaging : messaging,
-                    virtualNodes: vn && { credential: vn.credential.values, dockerConfigJson: vn.pullToken.dockerConfigJson },
-                    image: image.imageDigestRef,
+                    messaging: m.forEntity(workloadEntity(w)),
+                    virtualNodes: vn && { credential: vn.credential.values, ...(vn.pullToken ? { dockerConfigJson: vn.pullToken.dockerConfigJson } : {}) },
+                    image: imageOf(w),
+                    workerImage: image.imageDigestRef,
                     kedaRelease: keda.release,
-                    kedaGrants,
+                    kedaGrants: kedaGrants(m, w),
                     podPrerequisites: registry.pullGrants,
                     namespace: namespaces.get(w.namespace),
                 }),
@@ -111,9 +129,9 @@ export function azureStack(config: Readonly<StackConfig>, repoRoot: string) {
                     args.containerAppsJobResourceName(w),
                     args.containerAppsJobArgs(ctx, w, {
                         environmentId: environment.environmentId,
-                        messaging,
-                        image: image.imageDigestRef,
-                        registry: { loginServer: registry.loginServer, registryId: registry.registryId },
+                        messaging: messaging.forEntity(workloadEntity(w)),
+                        image: imageOf(w),
+                        registry: args.containerAppsRegistry(w, { loginServer: registry.loginServer, registryId: registry.registryId }),
                     }),
                 ),
             );
@@ -125,23 +143,29 @@ export function azureStack(config: Readonly<StackConfig>, repoRoot: string) {
     const clusterName = cluster?.clusterName ?? null;
     const oidcIssuerUrl = cluster?.oidcIssuerUrl ?? null;
     const registryLoginServer = registry.loginServer;
-    const broker = { kind: messaging.broker.kind, queueName: messaging.broker.queueName, resource: messaging.broker.resourceName, endpoint: messaging.broker.endpoint };
+    const broker = { kind: messaging.broker.kind, resource: messaging.broker.resourceName, endpoint: messaging.broker.endpoint };
     const results = { account: messaging.resultsAccountName, container: messaging.resultsContainerName };
     const workerImage = image.imageDigestRef;
     /** How to send load and watch scaling, per workload (README: "Send load, watch it scale"). */
-    const howToOf = (m: Messaging, workloads: typeof aksWorkloads) =>
-        pulumi
-            .all([group.name, m.broker.resourceName, m.resultsAccountName, m.resultsContainerName])
-            .apply(([resourceGroupName, resourceName, resultsAccountName, resultsContainerName]) =>
-                howToFor(workloads, { resourceGroupName, broker: { ...m.broker, resourceName }, resultsAccountName, resultsContainerName }),
-            );
     const howTo = pulumi
-        .all([howToOf(messaging, aksWorkloads.filter((w) => !virtualNodes || !onVirtualNodes(w))), virtualNodes ? howToOf(virtualNodes.messaging, aksWorkloads.filter(onVirtualNodes)) : []])
-        .apply(([regular, aci]) => [...regular, ...aci]);
-    /** Virtual nodes: the ACI workloads' own queue, and when their credentials expire and are next re-issued (`pulumi up`). */
-    const virtualNodeAccess = virtualNodes
+        .all(
+            aksWorkloads.map((w) => {
+                const m = onVirtualNodes(w) && vnMessaging ? vnMessaging : messaging;
+                return pulumi
+                    .all([group.name, m.broker.resourceName, m.resultsAccountName, m.resultsContainerName])
+                    .apply(([resourceGroupName, resourceName, resultsAccountName, resultsContainerName]) => howToFor([w], { resourceGroupName, broker: { kind: m.broker.kind, resourceName }, resultsAccountName, resultsContainerName })[0]);
+            }),
+        )
+        .apply((rows) => rows);
+    /** Per workload: its entity, the grants on it, its image and how it is pulled (docs/bring-your-own-worker.md; `npm run plan`). */
+    const workloads = pulumi
+        .all([messaging.broker.resourceName, vnMessaging ? vnMessaging.broker.resourceName : ""])
+        .apply(([stackBroker, aciBroker]) => workloadSummaries(config, { stack: stackBroker, virtualNodes: aciBroker }, baseName));
+    /** Virtual nodes: the ACI workloads' own queues, and when their credentials expire and are next re-issued (`pulumi up`). */
+    const virtualNodeAccess = vnMessaging
         ? {
-              broker: { kind: virtualNodes.messaging.broker.kind, queueName: virtualNodes.messaging.broker.queueName, resource: virtualNodes.messaging.broker.resourceName },
+              broker: { kind: vnMessaging.broker.kind, resource: vnMessaging.broker.resourceName },
+              queues: vnWorkloads.map((w) => ({ workload: w.name, queue: w.queue ?? w.name })),
               credentialsExpire: credentialWindow.expiry,
               reissueFrom: credentialWindow.rotatesAt,
           }
@@ -158,7 +182,7 @@ export function azureStack(config: Readonly<StackConfig>, repoRoot: string) {
                   jobs: acaJobs.map((j) => j.jobName),
                   watchExecutions: acaJobs.map((j) => pulumi.interpolate`az containerapp job execution list -g ${group.name} -n ${j.jobName} -o table`),
               };
-    return { resourceGroup, clusterName, oidcIssuerUrl, registryLoginServer, broker, results, workerImage, howTo, virtualNodeAccess, capacity, containerApps };
+    return { resourceGroup, clusterName, oidcIssuerUrl, registryLoginServer, broker, results, workerImage, workloads, howTo, virtualNodeAccess, capacity, containerApps };
 }
 
 export type AzureStackOutputs = ReturnType<typeof azureStack>;

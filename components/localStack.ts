@@ -14,14 +14,18 @@ import { LocalAzurite } from "./k8s/localAzurite";
 import { ScaledWorkload } from "./k8s/scaledWorkload";
 import { WorkerImage } from "./k8s/workerImage";
 import * as args from "./stackArgs";
+import { AZURITE_ACCOUNT } from "./plan/localAzurite";
+import { workloadSummaries, type WorkloadSummary } from "./plan/workloadSummary";
 
 export interface LocalStackOutputs {
     /** kubeconfig context deployed to ("current" when none is named). */
     kubeContext: string;
     registryLoginServer: string;
-    broker: { kind: "storageQueue"; queueName: string; resource: pulumi.Output<string>; endpoint: pulumi.Output<string> };
+    broker: { kind: "storageQueue"; resource: pulumi.Output<string>; endpoint: pulumi.Output<string> };
     results: { account: pulumi.Output<string>; container: pulumi.Output<string> };
     workerImage: pulumi.Output<string>;
+    /** Per workload: its queue in Azurite, its image and credential (plan/workloadSummary.ts). */
+    workloads: WorkloadSummary[];
     /** Commands to watch scaling and send load, per workload. */
     howTo: { workload: string; watch: string; sendLoad?: string }[];
 }
@@ -35,12 +39,18 @@ export function localStack(config: Readonly<StackConfig>, repoRoot: string): Loc
     const azurite = new LocalAzurite("azurite", args.localAzuriteArgs(config, provider, namespaces));
     const keda = new KedaInstall("keda", args.localKedaInstallArgs(config, provider));
     const image = new WorkerImage("worker", args.localWorkerImageArgs(config, repoRoot));
+    // `image: { build }`: pushed to the same local registry, built for the same CPU.
+    const workerArgs = args.localWorkerImageArgs(config, repoRoot);
+    const built = new Map(
+        args.workloadImageBuilds(config, repoRoot, { loginServer: workerArgs.loginServer, platform: workerArgs.platform }, image.imageDigestRef).map((b) => [b.workload, new WorkerImage(b.resourceName, b.args).imageDigestRef] as const),
+    );
     for (const w of config.workloads) {
         new ScaledWorkload(
             args.workloadResourceName(w),
             args.localScaledWorkloadArgs(w, {
                 azurite,
-                image: image.imageDigestRef,
+                image: args.workloadImageRef(w, image.imageDigestRef, built),
+                workerImage: image.imageDigestRef,
                 provider,
                 kedaRelease: keda.release,
                 namespace: namespaces.get(w.namespace),
@@ -52,7 +62,8 @@ export function localStack(config: Readonly<StackConfig>, repoRoot: string): Loc
     return {
         kubeContext: local.kubeconfigContext ?? "current",
         registryLoginServer: local.registry,
-        broker: { kind: "storageQueue", queueName: azurite.broker.queueName, resource: azurite.broker.resourceName, endpoint: azurite.broker.endpoint },
+        broker: { kind: "storageQueue", resource: azurite.broker.resourceName, endpoint: azurite.broker.endpoint },
+        workloads: workloadSummaries(config, { stack: AZURITE_ACCOUNT, virtualNodes: "" }, "local"),
         results: { account: azurite.resultsAccountName, container: azurite.resultsContainerName },
         workerImage: image.imageDigestRef,
         howTo: config.workloads.map((w) => ({

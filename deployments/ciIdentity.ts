@@ -1,7 +1,8 @@
 /**
  * The GitHub Actions identity behind CI's `pulumi preview --policy-pack ./policy` (.github/workflows/ci.yml,
  * azure/login with OIDC, no secret): read-only on every target stack's scope, plus the cluster-user credential
- * listing the main program reads on preview. Pushes and deployments never use it.
+ * listing the main program reads on preview (roles.ts CI_ROLES; every call a preview makes is checked against them in
+ * test/deployments.test.ts). Pushes and deployments never use it.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { TargetStack } from "./config";

@@ -2,9 +2,10 @@
  * The ESC path (`credentials: esc`): an environment whose `fn::open::azure-login` with `oidc: true` logs in as the
  * stack's deployer identity and exports the ARM_* variables azure-native reads (pulumi docs, ESC azure-login;
  * FACTS §10). `subjectAttributes: [currentEnvironment.name]` makes the token's subject name this environment
- * rather than the org-wide `<yaml>` literal a stack import presents by default (see subjects.ts). Where
- * azure-login takes subjectAttributes (next to `oidc`, as `pulumi env provider azure-login oidc --subject-attribute`
- * writes it) is UNCONFIRMED against a live ESC: check `pulumi env open` once after set-up.
+ * rather than the org-wide `<yaml>` literal a stack import presents by default (see subjects.ts). subjectAttributes
+ * is an input of `fn::open::azure-login` itself, next to `oidc` (pulumi/docs esc/integrations/dynamic-login-credentials/
+ * azure-login.md inputs table; esc/guides/configuring-oidc/azure.md "Subject claim customization" example). The token
+ * ESC mints carries audience `azure:<org>`, which the identity's federated credential trusts (subjects.ts escAudience).
  */
 import { stringify } from "yaml";
 

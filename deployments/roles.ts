@@ -10,7 +10,10 @@
  * the roles kedascale assigns (components/azure/roles.ts ROLES), and only to service principals (managed identities).
  *
  * CI preview (GitHub Actions, optional): Reader sees the resources; Azure Kubernetes Service Cluster User Role
- * lists the cluster-user kubeconfig the main program reads on preview (listClusterUserCredential action).
+ * lists the cluster-user kubeconfig the main program reads on preview (listClusterUserCredential action). Nothing
+ * more: the virtual-node credential's listkeys / listServiceSas POSTs stay out of previews rather than being granted
+ * here, so a pull-request-triggered identity never holds a data credential (docs/deployments.md). test/deployments.test.ts
+ * checks every call each CI preview makes against these roles (deployments/azureActions.ts maps calls to actions).
  */
 import { ROLES } from "../components/azure/roles";
 

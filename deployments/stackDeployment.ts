@@ -11,7 +11,7 @@ import { armGuid } from "../components/azure/roles";
 import type { TargetStack } from "./config";
 import { escEnvironmentYaml } from "./escEnvironment";
 import { DELEGABLE_ROLES, DEPLOYER_ROLES, delegationCondition, roleDefinitionId, scopeId } from "./roles";
-import { DEPLOY_OPERATIONS, PULUMI_OIDC_ISSUER, deploySubject, escSubject, ficName } from "./subjects";
+import { DEPLOY_OPERATIONS, PULUMI_OIDC_ISSUER, deployAudience, deploySubject, escAudience, escSubject, ficName } from "./subjects";
 
 export interface StackDeploymentArgs {
     /** Pulumi organization (OIDC audience) and the kedascale project. */
@@ -76,6 +76,11 @@ export function assignRole(
     );
 }
 
+/** A branch name as the full ref Deployments' source settings take: `main` → `refs/heads/main`. */
+export function gitBranchRef(branch: string): string {
+    return `refs/heads/${branch}`;
+}
+
 export class StackDeployment extends pulumi.ComponentResource {
     /** Client id of the stack's deployer identity. */
     public readonly clientId: pulumi.Output<string>;
@@ -92,9 +97,12 @@ export class StackDeployment extends pulumi.ComponentResource {
             s.credentials === "oidc"
                 ? DEPLOY_OPERATIONS.map((op) => ({ name: ficName("pulumi", s.name, op), subject: deploySubject(args.organization, args.project, s.name, op) }))
                 : [{ name: ficName("esc", s.escEnvironment!), subject: escSubject(args.organization, s.escEnvironment!) }];
+        // Deployments OIDC sends the org as audience, ESC azure-login `azure:<org>` (subjects.ts cites both sources):
+        // the same identity cannot serve both, and a wrong audience fails every login with AADSTS700212.
+        const audience = s.credentials === "oidc" ? deployAudience(args.organization) : escAudience(args.organization, s.escEnvironment!);
         const identity = federatedIdentity(
             name,
-            { resourceGroupName: args.identityResourceGroupName, location: args.location, identityName: args.identityName, issuer: PULUMI_OIDC_ISSUER, audience: args.organization, subjects },
+            { resourceGroupName: args.identityResourceGroupName, location: args.location, identityName: args.identityName, issuer: PULUMI_OIDC_ISSUER, audience, subjects },
             this,
         );
 
@@ -133,8 +141,12 @@ export class StackDeployment extends pulumi.ComponentResource {
                 organization: args.organization,
                 project: args.project,
                 stack: s.name,
-                // The VCS integration supplies the repository: no repoUrl, no git credentials here.
-                sourceContext: { git: { branch: s.branch, repoDir: args.repoDir } },
+                // The VCS integration supplies the repository: no repoUrl, no git credentials here. The branch as a full
+                // ref: every example of the settings API and of this provider writes `refs/heads/<branch>`, including the
+                // VCS one (pulumi/docs reference/cloud-rest-api/deployments "Get Settings"/"Patch Settings";
+                // pulumi/pulumi-pulumiservice examples/yaml-deployment-settings-vcs, ts-deployment-settings), and it is
+                // what Pulumi Cloud itself stores. Config takes the short name (also used in GitHub's OIDC subject).
+                sourceContext: { git: { branch: gitBranchRef(s.branch), repoDir: args.repoDir } },
                 vcs: {
                     provider: "github",
                     repository: args.repository,

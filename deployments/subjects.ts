@@ -4,10 +4,14 @@
  * - Pulumi Deployments: `pulumi:deploy:org:<org>:project:<project>:stack:<stack>:operation:<op>:scope:write`, one
  *   per operation (pulumi docs, "Configuring OpenID Connect for Azure", subject claim examples); issuer
  *   https://api.pulumi.com/oidc, audience = the organization name.
- * - ESC with `subjectAttributes: [currentEnvironment.name]`:
- *   `pulumi:environments:pulumi.organization.login:<org>:currentEnvironment.name:<project>/<env>` (pulumi docs, ESC
- *   OIDC "Subject claim customization"). Without subjectAttributes an environment imported by a stack presents the
- *   literal `...:env:<yaml>`, shared by every environment of the org, so we always set the attribute.
+ * - ESC `azure-login` with `subjectAttributes: [currentEnvironment.name]`:
+ *   `pulumi:environments:pulumi.organization.login:<org>:currentEnvironment.name:<project>/<env>`; issuer
+ *   https://api.pulumi.com/oidc, audience `azure:<org>` (pulumi/docs content/docs/esc/guides/configuring-oidc/azure.md:
+ *   "For ESC this is the name of your Pulumi organization prefixed with `azure:`"; _index.md: `aud` is the org
+ *   "prefixed with the provider's platform name (`aws:{org}`, `azure:{org}`, `gcp:{org}`)"). Only environments of the
+ *   legacy `default` project keep the bare org as audience and leave the project out of `currentEnvironment.name`
+ *   (same two pages). Without subjectAttributes an environment imported by a stack presents the literal
+ *   `...:env:<yaml>` (pulumi/pulumi#14509), shared by every environment of the org, so we always set the attribute.
  * - GitHub Actions: `repo:<owner>/<repo>:pull_request` and `repo:<owner>/<repo>:ref:refs/heads/<branch>`, issuer
  *   https://token.actions.githubusercontent.com, audience api://AzureADTokenExchange (azure/login's default).
  */
@@ -23,8 +27,24 @@ export function deploySubject(org: string, project: string, stack: string, opera
     return `pulumi:deploy:org:${org}:project:${project}:stack:${stack}:operation:${operation}:scope:write`;
 }
 
+/** ESC's legacy project: its environments keep the pre-project audience and subject (pulumi/docs, see above). */
+export const ESC_LEGACY_PROJECT = "default";
+
+/** `<project>/<env>` → the subject an ESC azure-login token carries with subjectAttributes [currentEnvironment.name]. */
 export function escSubject(org: string, environment: string): string {
-    return `pulumi:environments:pulumi.organization.login:${org}:currentEnvironment.name:${environment}`;
+    const [project, name] = environment.split("/");
+    const current = project === ESC_LEGACY_PROJECT ? name : environment;
+    return `pulumi:environments:pulumi.organization.login:${org}:currentEnvironment.name:${current}`;
+}
+
+/** The audience of an ESC azure-login token for an environment `<project>/<env>`: `azure:<org>`, or `<org>` in `default`. */
+export function escAudience(org: string, environment: string): string {
+    return environment.split("/")[0] === ESC_LEGACY_PROJECT ? org : `azure:${org}`;
+}
+
+/** The audience of a Pulumi Deployments OIDC token: the organization name (pulumi/docs deployments/guides/oidc/azure.md). */
+export function deployAudience(org: string): string {
+    return org;
 }
 
 export function githubSubjects(repository: string, branches: readonly string[]): string[] {

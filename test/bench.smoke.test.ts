@@ -4,7 +4,7 @@ import { SMOKE } from "../bench/measure";
 import { markdownTable, runBench } from "../bench/runBench";
 
 describe("bench smoke run", () => {
-    it("measures every figure from real processes and renders the README table", async () => {
+    it("measures every figure from real processes and renders the bench table", async () => {
         const r = await runBench(SMOKE);
         const c = r.coldStart;
         for (const s of [c.bareNode.ms, c.job.cached.ms, c.job.noCache.ms, c.job.singleBundle.ms, c.ratio.cached]) expect(s.median).toBeGreaterThan(0);

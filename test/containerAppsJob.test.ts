@@ -5,6 +5,7 @@
  */
 // The consumer's own commander (14), the one options.ts builds on; the root has an unrelated 2.x hoisted.
 import { Command } from "../consumer/node_modules/commander";
+import { CONTRACT_ENV } from "../components/plan/contract";
 import { describe, expect, it } from "vitest";
 import { containerAppsIdentityProblem } from "../consumer/src/connect";
 import { FLAGS, addFlags, keyOf, resolveFlags } from "../consumer/src/options";
@@ -27,7 +28,7 @@ function workload(over: Record<string, unknown> = {}, aca: Record<string, unknow
 
 function inputs(kind: "serviceBus" | "storageQueue"): ContainerAppsJobInputs {
     return {
-        broker: { kind, queueName: "jobs", resourceName: kind === "serviceBus" ? "kedascale-aca-1a2b3c" : "kedascaleq1a2b3c", lockDurationMs: 60_000, maxDeliveryCount: 10 },
+        broker: { kind, entity: { queue: "jobs" }, resourceName: kind === "serviceBus" ? "kedascale-aca-1a2b3c" : "kedascaleq1a2b3c", lockDurationMs: 60_000, maxDeliveryCount: 10 },
         results: { account: "kedascaleres1a2b3c", container: "results" },
         image: "kedascaleacr1a2b3c.azurecr.io/kedascale-worker@sha256:" + "a".repeat(64),
         registryServer: "kedascaleacr1a2b3c.azurecr.io",
@@ -40,9 +41,9 @@ function inputs(kind: "serviceBus" | "storageQueue"): ContainerAppsJobInputs {
 function workerSees(spec: ReturnType<typeof renderContainerAppsJob>) {
     const [container] = spec.template.containers;
     const env = Object.fromEntries(container.env.map((e) => [e.name, e.value]));
-    expect(container.args[0]).toBe("work");
+    expect(container.args![0]).toBe("work");
     const cmd = addFlags(new Command("work").exitOverride(), "work");
-    cmd.parse(container.args.slice(1), { from: "user" });
+    cmd.parse(container.args!.slice(1), { from: "user" });
     const resolved = resolveFlags(cmd, "work", env);
     if ("errors" in resolved) throw new Error(resolved.errors.join("; "));
     const byEnv = (name: string) => resolved.values[keyOf(FLAGS.find((f) => f.env === name && f.commands.includes("work"))!)];
@@ -58,12 +59,13 @@ describe("the ACA job runs the worker so each execution consumes its message (th
         expect(resolved.values.drain).toBe(false);
     });
 
-    it("every KEDASCALE_* variable it sets is a flag of `work`, and together they locate the queue, the results and the queue's limits", () => {
+    it("every KEDASCALE_* variable it sets is a flag of `work` or a contract variable, and together they locate the queue, the results and the queue's limits", () => {
         for (const kind of ["serviceBus", "storageQueue"] as const) {
             const spec = renderContainerAppsJob(workload(), inputs(kind));
             const { env, byEnv } = workerSees(spec);
             for (const name of Object.keys(env).filter((n) => n.startsWith("KEDASCALE_"))) {
-                expect(FLAGS.some((f) => f.env === name && f.commands.includes("work")), `${name} is not read by the worker`).toBe(true);
+                const contract = CONTRACT_ENV.some((c) => c.name === name);
+                expect(contract || FLAGS.some((f) => f.env === name && f.commands.includes("work")), `${name} is neither read by the worker nor in the contract`).toBe(true);
             }
             expect(byEnv("KEDASCALE_BROKER")).toBe(kind);
             expect(byEnv("KEDASCALE_QUEUE")).toBe("jobs");

@@ -168,9 +168,9 @@ describe("stack aca with a Storage queue", () => {
     it("scales on azure-queue with accountName, and grants the worker renew/release on the queue, park on the poison queue, results on the container", () => {
         const job = run.one(T.job).inputs;
         const [rule] = job.configuration.eventTriggerConfig.scale.rules;
-        const queue = run.ofType(T.stQueue).find((q) => q.inputs.queueName === "jobs")!;
-        const poison = run.ofType(T.stQueue).find((q) => q.inputs.queueName === "jobs-poison")!;
-        expect(rule).toMatchObject({ type: "azure-queue", metadata: { queueName: "jobs", accountName: queue.inputs.accountName, queueLength: "1", activationQueueLength: "0" } });
+        const queue = run.ofType(T.stQueue).find((q) => q.inputs.queueName === "worker")!;
+        const poison = run.ofType(T.stQueue).find((q) => q.inputs.queueName === "worker-poison")!;
+        expect(rule).toMatchObject({ type: "azure-queue", metadata: { queueName: "worker", accountName: queue.inputs.accountName, queueLength: "1", activationQueueLength: "0" } });
         const env = Object.fromEntries(job.template.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
         expect(env).toMatchObject({ KEDASCALE_BROKER: "storageQueue", KEDASCALE_STORAGE_ACCOUNT: queue.inputs.accountName, KEDASCALE_MAX_DELIVERY_COUNT: "5" });
         const byRole = (guid: string) => run.ofType(T.role).filter((r) => roleGuid(r) === guid);

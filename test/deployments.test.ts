@@ -5,7 +5,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEPLOYMENTS_DIR, ORGANIZATION_OF_THIS_STACK, resolve, runDeployments, type DeploymentsRun } from "../deployments/test/harness";
 import { ROLES } from "../components/azure/roles";
+import { INVOKE_ACCESS, ROLE_PERMISSIONS, roleAllows, scopeCovers } from "../deployments/azureActions";
 import { MOCK_SUBSCRIPTION, MOCK_TENANT } from "./harness/mockState";
+import type { SettledRun } from "./harness/runProgram";
 import { clusterKind, stackNames } from "./harness/stackConfig";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
@@ -17,6 +19,24 @@ const RA = "azure-native:authorization:RoleAssignment";
 const SETTINGS = "pulumiservice:index:DeploymentSettings";
 const CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c";
 const RBAC_ADMIN = "f58310d9-a9f6-439a-9e8d-f62e7b41a168";
+const CI_READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+
+/** The main program under mocks, once per stack and mode (`pulumi up`, or a preview): several tests read the same run. */
+const mainRuns = new Map<string, Promise<SettledRun>>();
+function mainRun(stack: string, preview = false): Promise<SettledRun> {
+    const key = `${stack}:${preview}`;
+    if (!mainRuns.has(key)) {
+        mainRuns.set(
+            key,
+            import("./harness/runProgram").then(async ({ settleProgram }) => {
+                const r = await settleProgram(stack, {}, preview);
+                if (r.error) throw r.error;
+                return r;
+            }),
+        );
+    }
+    return mainRuns.get(key)!;
+}
 
 let run: DeploymentsRun;
 beforeAll(async () => {
@@ -37,7 +57,8 @@ describe("Deployments settings per stack (deployments/Pulumi.kedascale.yaml)", (
     it("dev: git source on main, the vcs block (not the deprecated github block) with a paths filter, deploy on push, preview PRs, npm ci first", () => {
         const s = settingsOf("dev").inputs;
         expect(s).toMatchObject({ organization: "contoso", project: "kedascale", stack: "dev" });
-        expect(s.sourceContext).toEqual({ git: { branch: "main", repoDir: "." } });
+        // A full ref, as every settings example of Pulumi's API and provider writes it (stackDeployment.ts cites them).
+        expect(s.sourceContext).toEqual({ git: { branch: "refs/heads/main", repoDir: "." } });
         expect(s.github).toBeUndefined();
         expect(s.vcs).toEqual({
             provider: "github",
@@ -48,6 +69,15 @@ describe("Deployments settings per stack (deployments/Pulumi.kedascale.yaml)", (
             pullRequestTemplate: false,
         });
         expect(s.operationContext.preRunCommands).toEqual(["npm ci --no-audit --no-fund"]);
+    });
+
+    it("every stack's source branch is the full ref of its configured branch, never a short name or a doubled prefix", async () => {
+        for (const r of run.ofType(SETTINGS)) expect(r.inputs.sourceContext.git.branch).toBe("refs/heads/main");
+        const other = await runDeployments("kedascale", { stacks: [{ name: "dev", branch: "release/v2" }] });
+        if (other.error) throw other.error;
+        expect(other.ofType(SETTINGS)[0].inputs.sourceContext.git.branch).toBe("refs/heads/release/v2");
+        // GitHub's OIDC subject for a push takes the same ref (CI identity).
+        expect(other.ofType(FIC).filter((f) => f.parentName === "ci").map((f) => f.inputs.subject)).toContain("repo:contoso/kedascale:ref:refs/heads/release/v2");
     });
 
     it("scale1000 previews pull requests but does not deploy on push (its stack entry says so)", () => {
@@ -67,7 +97,7 @@ describe("Deployments settings per stack (deployments/Pulumi.kedascale.yaml)", (
 });
 
 describe("the Azure side of OIDC", () => {
-    it("one federated credential per Deployments operation, with Pulumi's issuer, the org as audience and the exact subject", () => {
+    it("one federated credential per Deployments operation, with Pulumi's issuer, the bare org as audience (Deployments OIDC, unlike ESC) and the exact subject", () => {
         const fics = ficsOf("stack-dev");
         expect(fics.map((f) => f.inputs.subject)).toEqual(
             ["preview", "update", "refresh", "destroy"].map((op) => `pulumi:deploy:org:contoso:project:kedascale:stack:dev:operation:${op}:scope:write`),
@@ -105,11 +135,10 @@ describe("the Azure side of OIDC", () => {
     });
 
     it("the delegation covers every role the main program actually assigns in every stack", async () => {
-        const { runProgram } = await import("./harness/runProgram");
         const delegated = new Set(Object.values(ROLES));
         for (const stack of stackNames()) {
-            const main = await runProgram(stack);
-            for (const ra of main.ofType(RA)) expect(delegated.has(ra.inputs.roleDefinitionId.split("/").pop())).toBe(true);
+            const main = await mainRun(stack);
+            for (const ra of main.resources.filter((r) => r.type === RA)) expect(delegated.has(ra.inputs.roleDefinitionId.split("/").pop())).toBe(true);
         }
     });
 
@@ -125,9 +154,8 @@ describe("the Azure side of OIDC", () => {
     });
 
     it("the resource group name is the one the main program creates (its own names.ts)", async () => {
-        const { runProgram } = await import("./harness/runProgram");
-        const main = await runProgram("scale1000");
-        expect(main.one("azure-native:resources:ResourceGroup").inputs.resourceGroupName).toBe("kedascale-scale1000-rg");
+        const groups = (await mainRun("scale1000")).resources.filter((r) => r.type === "azure-native:resources:ResourceGroup");
+        expect(groups.map((g) => g.inputs.resourceGroupName)).toEqual(["kedascale-scale1000-rg"]);
     });
 });
 
@@ -146,6 +174,7 @@ describe("the CI preview identity (GitHub Actions, azure/login over OIDC)", () =
             `/subscriptions/${MOCK_SUBSCRIPTION}`,
             `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/kedascale-aca-rg`,
             `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/kedascale-scale1000-rg`,
+            `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/kedascale-team-rg`,
         ]);
         for (const guids of byScope.values()) expect(guids.sort()).toEqual(["4abbcc35-e782-43d8-92c5-2d3f1bd2253f", "acdd72a7-3385-48ef-bd42-f606fba81ae7"]);
         const rgRoles = roles.filter((r) => r.inputs.scope.includes("resourceGroups"));
@@ -168,4 +197,65 @@ describe("defaults", () => {
         expect(r.ofType(SETTINGS).every((s) => s.inputs.organization === ORGANIZATION_OF_THIS_STACK)).toBe(true);
         expect(r.ofType(FIC).filter((f) => f.parentName === "stack-dev").every((f) => f.inputs.audiences[0] === ORGANIZATION_OF_THIS_STACK)).toBe(true);
     });
+});
+
+/**
+ * Every Azure call an operation makes must be one its identity may make: the main program run as `pulumi preview`
+ * (pulumi.runtime.isDryRun() true) and as `pulumi up`, with every invoke it makes recorded; each invoke mapped to its
+ * RBAC action and target resource (deployments/azureActions.ts, sources there); each checked against the role
+ * assignments this program gives that identity (role Actions/NotActions from built-in-roles.md, scope covering the
+ * resource). Mock outputs are all known, so the runs model a stack that exists: a preview then runs every invoke.
+ */
+describe("every Azure call an operation makes is one its identity holds", () => {
+    interface Call {
+        token: string;
+        action: string;
+        resourceId: string;
+    }
+    interface Grant {
+        scope: string;
+        role: string;
+    }
+    const callsOf = async (stack: string, preview: boolean): Promise<Call[]> => {
+        const r = await mainRun(stack, preview);
+        return r.invokes.flatMap((inv) => {
+            const access = INVOKE_ACCESS[inv.token];
+            if (!access) throw new Error(`stack ${stack} calls ${inv.token}, which deployments/azureActions.ts does not map to Azure actions: add it with its source`);
+            return access.actions.map((action) => ({ token: inv.token, action, resourceId: access.resourceId(MOCK_SUBSCRIPTION, inv.inputs)! }));
+        });
+    };
+    const grantsOf = (component: string): Grant[] =>
+        run.ofType(RA).filter((r) => r.parentName === component).map((r) => ({ scope: r.inputs.scope, role: r.inputs.roleDefinitionId.split("/").pop() }));
+    const refused = (calls: Call[], grants: Grant[]) =>
+        calls
+            .filter((c) => !grants.some((g) => ROLE_PERMISSIONS[g.role] && scopeCovers(g.scope, c.resourceId) && roleAllows(ROLE_PERMISSIONS[g.role], c.action)))
+            .map((c) => `${c.token} needs ${c.action} on ${c.resourceId}`);
+    const ciPreviewed = (): string[] => parse(readFileSync(join(DEPLOYMENTS_DIR, "..", ".github", "workflows", "ci.yml"), "utf8")).jobs.preview.strategy.matrix.stack;
+
+    it("the role table says what Azure says: Reader reads but lists no keys and signs no SAS; Contributor does both but assigns no roles", () => {
+        const [reader, contributor] = [ROLE_PERMISSIONS[CI_READER], ROLE_PERMISSIONS[CONTRIBUTOR]];
+        expect(roleAllows(reader, "Microsoft.ContainerService/managedClusters/read")).toBe(true);
+        for (const a of ["Microsoft.ServiceBus/namespaces/queues/authorizationRules/listkeys/action", "Microsoft.Storage/storageAccounts/listServiceSas/action"]) {
+            expect(roleAllows(reader, a)).toBe(false);
+            expect(roleAllows(contributor, a)).toBe(true);
+        }
+        expect(roleAllows(contributor, "Microsoft.Authorization/roleAssignments/write")).toBe(false);
+        expect(scopeCovers("/subscriptions/s/resourceGroups/a-rg", "/subscriptions/s/resourceGroups/a-rg/providers/X/y/z")).toBe(true);
+        expect(scopeCovers("/subscriptions/s/resourceGroups/a-rg", "/subscriptions/s/resourceGroups/a-rg2/providers/X/y/z")).toBe(false);
+    });
+
+    it("CI's preview of each stack the workflow previews calls only what the CI identity's roles allow where they apply", async () => {
+        const ci = grantsOf("ci");
+        expect(ci.length).toBeGreaterThan(0);
+        const problems: string[] = [];
+        for (const stack of ciPreviewed()) for (const p of refused(await callsOf(stack, true), ci)) problems.push(`${stack} preview: ${p}`);
+        expect(problems).toEqual([]);
+    }, 120_000);
+
+    it("each stack's deployer can make every call its `pulumi up` makes (Contributor on its scope)", async () => {
+        const problems: string[] = [];
+        const deployed = run.ofType(SETTINGS).map((r) => r.inputs.stack as string);
+        for (const stack of deployed) for (const p of refused(await callsOf(stack, false), grantsOf(`stack-${stack}`))) problems.push(`${stack} up: ${p}`);
+        expect(problems).toEqual([]);
+    }, 120_000);
 });

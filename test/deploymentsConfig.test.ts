@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig, type RepoView } from "../deployments/config";
 import { escEnvironmentYaml } from "../deployments/escEnvironment";
+import { deployAudience, escAudience, escSubject } from "../deployments/subjects";
 import { resolve, runDeployments } from "../deployments/test/harness";
 import { parse } from "yaml";
 
@@ -65,12 +66,16 @@ describe("bad config is refused with key, value and fix", () => {
 describe("the ESC path (credentials: esc)", () => {
     const escOverrides = { repoDir: "deployments/test/fixtures/esc", stacks: [{ name: "dev", credentials: "esc", escEnvironment: "kedascale/azure-dev", reviewStacks: true }] };
 
-    it("creates the azure-login environment, one federated credential for its subject, and settings without Deployments OIDC", async () => {
+    it("creates the azure-login environment, one federated credential for the subject and audience ESC sends, and settings without Deployments OIDC", async () => {
         const r = await runDeployments("kedascale", escOverrides);
         if (r.error) throw r.error;
         const fics = r.ofType("azure-native:managedidentity:FederatedIdentityCredential").filter((f) => f.parentName === "stack-dev");
+        // The subject names the environment, not the stack: the review stacks made from this template per pull request
+        // import the same environment and present the same subject, so this one credential serves them all.
         expect(fics.map((f) => f.inputs.subject)).toEqual(["pulumi:environments:pulumi.organization.login:contoso:currentEnvironment.name:kedascale/azure-dev"]);
-        expect(fics[0].inputs).toMatchObject({ issuer: "https://api.pulumi.com/oidc", audiences: ["contoso"] });
+        // ESC's azure-login token for an environment in a project has audience `azure:<org>`, not `<org>`
+        // (pulumi/docs esc/guides/configuring-oidc/azure.md): Entra matches the audience exactly.
+        expect(fics[0].inputs).toMatchObject({ issuer: "https://api.pulumi.com/oidc", audiences: ["azure:contoso"] });
         const env = r.ofType("pulumiservice:index:Environment")[0];
         expect(env.inputs).toMatchObject({ organization: "contoso", project: "kedascale", name: "azure-dev" });
         const settings = r.ofType("pulumiservice:index:DeploymentSettings")[0].inputs;
@@ -85,6 +90,30 @@ describe("the ESC path (credentials: esc)", () => {
         expect(doc.values.azure.login["fn::open::azure-login"]).toMatchObject({ clientId, oidc: true, subjectAttributes: ["currentEnvironment.name"] });
         expect(doc.values.environmentVariables).toMatchObject({ ARM_USE_OIDC: "true", ARM_CLIENT_ID: "${azure.login.clientId}", ARM_OIDC_TOKEN: "${azure.login.oidc.token}" });
         expect(text).not.toMatch(/clientSecret/);
+    });
+
+    it("mixes audiences per stack: the ESC stack's identity trusts azure:<org>, a Deployments OIDC stack's the bare org", async () => {
+        const r = await runDeployments("kedascale", {
+            repoDir: "deployments/test/fixtures/esc",
+            stacks: [
+                { name: "dev", credentials: "esc", escEnvironment: "kedascale/azure-dev", reviewStacks: true },
+                { name: "prod", branch: "release" },
+            ],
+        });
+        if (r.error) throw r.error;
+        const audiences = (component: string) => [...new Set(r.ofType("azure-native:managedidentity:FederatedIdentityCredential").filter((f) => f.parentName === component).flatMap((f) => f.inputs.audiences))];
+        expect(audiences("stack-dev")).toEqual(["azure:contoso"]);
+        expect(audiences("stack-prod")).toEqual(["contoso"]);
+    });
+
+    it("an environment of ESC's legacy `default` project keeps the bare org as audience and no project in the subject", () => {
+        // pulumi/docs esc/guides/configuring-oidc/azure.md ("For environments in the default project the audience will
+        // use just the Pulumi organization name") and _index.md (currentEnvironment.name resolves to the name only).
+        expect(escAudience("contoso", "default/azure-dev")).toBe("contoso");
+        expect(escSubject("contoso", "default/azure-dev")).toBe("pulumi:environments:pulumi.organization.login:contoso:currentEnvironment.name:azure-dev");
+        expect(escAudience("contoso", "kedascale/azure-dev")).toBe("azure:contoso");
+        expect(escSubject("contoso", "platform/azure-prod")).toBe("pulumi:environments:pulumi.organization.login:contoso:currentEnvironment.name:platform/azure-prod");
+        expect(deployAudience("contoso")).toBe("contoso");
     });
 
     it("the example environment in deployments/esc matches what the program writes", async () => {

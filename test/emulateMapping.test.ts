@@ -70,6 +70,32 @@ describe("what the emulation reads of a rendered ScaledJob", () => {
     });
 });
 
+describe("what the emulation reads of a rendered ScaledObject's HPA behavior (issue 24)", () => {
+    const scaledObject = (advanced?: Record<string, unknown>): RenderedStack => ({
+        stack: "t",
+        objects: [
+            {
+                apiVersion: "keda.sh/v1alpha1",
+                kind: "ScaledObject",
+                metadata: { name: "worker", namespace: "workloads" },
+                spec: { scaleTargetRef: { name: "worker" }, triggers: [{ type: "azure-queue", metadata: { queueName: "jobs", queueLength: "5" } }], ...(advanced ? { advanced } : {}) },
+            },
+            { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "worker" }, spec: { template: { spec: { containers: [{ args: ["work"] }] } } } },
+        ],
+    });
+    it("no behavior stays undefined (the HPA's no-behavior rules); a behavior is passed on field by field, as KEDA passes it", () => {
+        expect(scalingTarget(scaledObject()).hpaBehavior).toBeUndefined();
+        const behavior = { scaleDown: { stabilizationWindowSeconds: 120, policies: [{ type: "Percent", value: 50, periodSeconds: 60 }] } };
+        expect(scalingTarget(scaledObject({ horizontalPodAutoscalerConfig: { behavior } })).hpaBehavior).toEqual(behavior);
+    });
+    it("refuses a policy type or select policy the HPA does not have, naming the path", () => {
+        const behavior = { scaleUp: { selectPolicy: "Fastest", policies: [{ type: "Replicas", value: 2, periodSeconds: 15 }] } };
+        expect(() => scalingTarget(scaledObject({ horizontalPodAutoscalerConfig: { behavior } }))).toThrow(
+            /behavior.scaleUp.selectPolicy: "Fastest" is not Max, Min or Disabled[\s\S]*behavior.scaleUp.policies\[0\].type: "Replicas" is not Pods or Percent/,
+        );
+    });
+});
+
 describe("a rendered pod as a local worker process", () => {
     const env = [
         { name: "KEDASCALE_BROKER", value: "serviceBus" },

@@ -35,7 +35,7 @@ describe.each(stackNames().filter((s) => clusterKind(s) !== "none" && clusterKin
         run = await runProgram(stack);
         k8sObjects = run.resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== "kubernetes:helm.sh/v3:Release");
     });
-    const workloads = kedaWorkloads<{ name: string; kind: string; namespace?: string; loadTest?: unknown; platform?: string; placement?: string }>(stack);
+    const workloads = kedaWorkloads<{ name: string; kind: string; namespace?: string; loadTest?: unknown; platform?: string; placement?: string; queue?: string; topic?: { name: string; subscription: string }; image?: string | { ref: string } | { build: { context: string } }; handler?: { http?: unknown } }>(stack);
     // Virtual-node (ACI) workloads have no identity: a Secret credential instead (test/virtualNodes.test.ts).
     const onAci = (w: { placement?: string }) => onVirtualNodes({ placement: w.placement ?? "spot" });
     const identityWorkloads = workloads.filter((w) => !onAci(w));
@@ -59,25 +59,35 @@ describe.each(stackNames().filter((s) => clusterKind(s) !== "none" && clusterKin
         expect(values.extraArgs.keda["kube-api-qps"]).toBe(String(cfg?.kubeApiQps ?? 20));
     });
 
-    it("lets KEDA read queue metrics (Data Owner on Service Bus, scoped to the queue)", () => {
+    it("lets KEDA read each workload's own entity only (Data Owner on Service Bus, Queue Data Reader on Storage), once per entity", () => {
         const kedaPrincipal = run.ofType("azure-native:managedidentity:UserAssignedIdentity").find((i) => i.name === "keda-identity")!;
-        const grants = run.ofType("azure-native:authorization:RoleAssignment").filter((r) => r.name.startsWith("messaging-keda-readQueueMetrics"));
-        expect(grants).toHaveLength(1);
-        const scope = run.byId(grants[0].inputs.scope)!;
-        expect(scope.type).toMatch(/:(servicebus|storage):Queue$/);
-        expect(roleGuid(grants[0])).toBe(scope.type.includes("servicebus") ? ROLES.serviceBusDataOwner : ROLES.storageQueueDataReader);
-        expect(grants[0].inputs.principalId).toMatch(/^[0-9a-f-]{36}$/);
+        const grants = run.ofType("azure-native:authorization:RoleAssignment").filter((r) => /^(aci-)?messaging-keda-.*-readQueueMetrics-/.test(r.name));
+        const entities = new Set(workloads.map((w) => `${onAci(w) ? "aci" : "stack"}/${w.topic ? `${w.topic.name}/${w.topic.subscription}` : (w.queue ?? w.name)}`));
+        expect(grants).toHaveLength(entities.size);
+        for (const g of grants) {
+            const scope = run.byId(g.inputs.scope)!;
+            // The entity itself, never the namespace or account.
+            expect(scope.type).toMatch(/:(servicebus:(Queue|Subscription)|storage:Queue)$/);
+            expect(roleGuid(g)).toBe(scope.type.includes("servicebus") ? ROLES.serviceBusDataOwner : ROLES.storageQueueDataReader);
+            expect(g.inputs.principalId).toMatch(/^[0-9a-f-]{36}$/);
+        }
         expect(kedaPrincipal).toBeDefined();
     });
 
-    it("makes every KEDA object depend on the KEDA release and on KEDA's role grant (no 401s on the first poll)", () => {
+    it("makes every KEDA object depend on the KEDA release and on KEDA's grant on its own entity (no 401s on the first poll)", () => {
         const crs = run.resources.filter((r) => r.type.startsWith(CR));
         expect(crs.length).toBeGreaterThanOrEqual(workloads.length * 2);
-        const kedaGrants = run.ofType("azure-native:authorization:RoleAssignment").filter((r) => r.name.startsWith("messaging-keda-readQueueMetrics"));
-        expect(kedaGrants.length).toBeGreaterThan(0);
+        const kedaGrants = new Map(run.ofType("azure-native:authorization:RoleAssignment").filter((r) => /^(aci-)?messaging-keda-.*-readQueueMetrics-/.test(r.name)).map((g) => [g.name, g]));
         for (const r of crs) {
             expect(r.dependsOn, r.name).toContain("keda-release");
-            for (const g of kedaGrants) expect(r.dependsOn, r.name).toContain(g.name);
+            const own = r.dependsOn.filter((d) => kedaGrants.has(d));
+            expect(own.length, `${r.name} waits for KEDA's grant`).toBeGreaterThan(0);
+            // ...and only the grant on its workload's entity: the trigger's queue or subscription.
+            const trigger = r.inputs.spec?.triggers?.[0]?.metadata;
+            if (trigger) {
+                const entityName = trigger.subscriptionName ?? trigger.queueName;
+                for (const d of own) expect(String(kedaGrants.get(d)!.inputs.scope).endsWith(`/${entityName}`), `${r.name} → ${d}`).toBe(true);
+            }
         }
     });
 
@@ -109,7 +119,9 @@ describe.each(stackNames().filter((s) => clusterKind(s) !== "none" && clusterKin
         for (const t of templates) expect(t.inputs.spec.suspend).toBe(true);
         for (const h of run.outputs.howTo.filter((h: { workload: string }) => workloads.find((w) => w.name === h.workload)?.loadTest)) {
             expect(h.sendLoad).toContain(`--from=cronjob/${h.workload}-load`);
-            expect(h.verify).toContain('--run-id "$RUN"');
+            // `verify` reads the kedascale worker's result blobs: only a workload that runs it has one.
+            if (workloads.find((w) => w.name === h.workload)!.image === undefined) expect(h.verify).toContain('--run-id "$RUN"');
+            else expect(h.verify).toBeUndefined();
         }
     });
 
@@ -133,7 +145,7 @@ describe.each(stackNames().filter((s) => clusterKind(s) !== "none" && clusterKin
         expect(byRole[ROLES.serviceBusDataOwner]).toBeUndefined();
     });
 
-    it.each(identityWorkloads.map((w) => [w.name, w] as const))("workload %s: pods use workload identity, the image by digest, Spot placement and bounded resources", (name, w) => {
+    it.each(identityWorkloads.map((w) => [w.name, w] as const))("workload %s: pods use workload identity, the configured image (by digest when built here), Spot placement and bounded resources", (name, w) => {
         const scaled = run.resources.find((r) => r.type === `${CR}${w.kind === "job" ? "ScaledJob" : "ScaledObject"}` && r.inputs.metadata.name === name)!;
         expect(scaled).toBeDefined();
         const podTemplate =
@@ -141,10 +153,24 @@ describe.each(stackNames().filter((s) => clusterKind(s) !== "none" && clusterKin
         expect(podTemplate.metadata.labels["azure.workload.identity/use"]).toBe("true");
         const pod = podTemplate.spec;
         expect(pod.serviceAccountName).toBe(name);
-        const image = run.one("docker:index/image:Image");
-        expect(pod.containers[0].image).toMatch(/@sha256:[0-9a-f]{64}$/);
-        expect(pod.containers[0].image).toBe(run.outputs.workerImage);
-        expect(image.inputs.build.dockerfile).toMatch(/consumer\/Dockerfile$/);
+        const configured = w.image;
+        if (configured === undefined) {
+            // The kedascale worker, built from consumer/ here and pinned by digest.
+            expect(pod.containers[0].image).toMatch(/@sha256:[0-9a-f]{64}$/);
+            expect(pod.containers[0].image).toBe(run.outputs.workerImage);
+            expect(run.one("docker:index/image:Image", "worker-image").inputs.build.dockerfile).toMatch(/consumer\/Dockerfile$/);
+        } else if (typeof configured === "object" && "build" in configured) {
+            // Built here from its own context, pushed to the stack's registry as <registry>/<workload>, pinned by digest.
+            const built = run.one("docker:index/image:Image", `image-${name}-image`);
+            expect(built.inputs.build.context.endsWith(configured.build.context)).toBe(true);
+            // With handler.http it runs in the handler's container (a Job's native sidecar), beside the stack's worker.
+            const team = w.handler?.http ? [...(pod.initContainers ?? []), ...pod.containers].find((c: { name: string }) => c.name === "handler") : pod.containers[0];
+            expect(team.image).toMatch(new RegExp(`/${name}@sha256:[0-9a-f]{64}$`));
+            if (w.handler?.http) expect(pod.containers[0].image).toBe(run.outputs.workerImage);
+        } else {
+            // A prebuilt reference is sent as configured (preflight checked its grammar and pull).
+            expect(pod.containers[0].image).toBe(typeof configured === "string" ? configured : configured.ref);
+        }
         expect(pod.tolerations).toContainEqual({ key: "kubernetes.azure.com/scalesetpriority", operator: "Equal", value: "spot", effect: "NoSchedule" });
         expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0]).toMatchObject({ key: "kubernetes.azure.com/scalesetpriority", values: ["spot"] });
         expect(pod.containers[0].resources.requests).toHaveProperty("cpu");
@@ -153,6 +179,8 @@ describe.each(stackNames().filter((s) => clusterKind(s) !== "none" && clusterKin
         // Spot-placed pods fit Spot's ~30 s eviction notice: 30 s for kubelet, 20 s for the worker, 10 s to release.
         expect(pod.terminationGracePeriodSeconds).toBe(30);
         expect(env.KEDASCALE_GRACE_MS).toBe("20000");
+        // The contract: its own queue, in the stack's broker.
+        expect(env.KEDASCALE_QUEUE).toBe(w.queue ?? name);
         const trigger = scaled.inputs.spec.triggers[0];
         expect(trigger.authenticationRef.name).toBe(run.resources.find((r) => r.type === `${CR}TriggerAuthentication` && r.inputs.metadata.name === trigger.authenticationRef.name)!.inputs.metadata.name);
         expect(trigger.metadata.namespace ?? trigger.metadata.accountName).toBe(run.outputs.broker.resource);

@@ -82,12 +82,12 @@ describe("stack local under mocks", () => {
         expect(release.inputs.values.tolerations).toBeUndefined();
     });
 
-    it("runs the pinned Azurite with a volume and a Service, and creates the queue, its poison queue and the results container before any workload", () => {
+    it("runs the pinned Azurite with a volume and a Service, and creates each workload's queue, its poison queue and the results container before any workload", () => {
         const azurite = run.one("kubernetes:apps/v1:Deployment", "azurite-deployment");
         expect(azurite.inputs.spec.template.spec.containers[0].image).toBe(AZURITE_IMAGE);
         const setup = run.one("kubernetes:batch/v1:Job", "azurite-setup");
         const env = Object.fromEntries(setup.inputs.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
-        expect(env).toMatchObject({ QUEUES: "jobs,jobs-poison", CONTAINERS: "results", AZURITE_CONNECTION: { secretKeyRef: { name: "azurite-connection", key: "connection" } } });
+        expect(env).toMatchObject({ QUEUES: workloads.flatMap((w) => [w.name, `${w.name}-poison`]).join(","), CONTAINERS: "results", AZURITE_CONNECTION: { secretKeyRef: { name: "azurite-connection", key: "connection" } } });
         expect(setup.dependsOn).toEqual(expect.arrayContaining(["azurite-deployment", "azurite-service", "azurite-secret-azurite"]));
         // KEDA's first poll and the first pod find the queue: the ScaledJob and the Deployment wait for the Job.
         expect(run.one("kubernetes:keda.sh/v1alpha1:ScaledJob").dependsOn).toContain("azurite-setup");
@@ -100,7 +100,8 @@ describe("stack local under mocks", () => {
         expect(unwrapSecrets(secret.inputs.stringData).connection).toBe(azuriteConnectionString(DEFAULT_LOCAL_AZURITE));
         const scaler = run.resources.find((r) => r.inputs.kind === (w.kind === "job" ? "ScaledJob" : "ScaledObject") && r.inputs.metadata.name === w.name)!;
         const trigger = scaler.inputs.spec.triggers[0];
-        expect(trigger).toMatchObject({ type: "azure-queue", metadata: { queueName: "jobs" } });
+        // Each workload on its own queue (default: its name).
+        expect(trigger).toMatchObject({ type: "azure-queue", metadata: { queueName: w.name } });
         const auth = run.resources.find((r) => r.inputs.kind === "TriggerAuthentication" && r.inputs.metadata.name === trigger.authenticationRef.name)!;
         expect(auth.inputs.metadata.namespace).toBe(w.namespace);
         expect(auth.inputs.spec).toEqual({ secretTargetRef: [{ parameter: "connection", name: secret.inputs.metadata.name, key: "connection" }] });
@@ -112,6 +113,8 @@ describe("stack local under mocks", () => {
         // Nothing asks for identity auth: no account names for DefaultAzureCredential, no identity annotation.
         expect(env.map((e) => e.name)).not.toContain("KEDASCALE_STORAGE_ACCOUNT");
         expect(env.map((e) => e.name)).not.toContain("KEDASCALE_RESULTS_ACCOUNT");
+        expect(env.find((e) => e.name === "KEDASCALE_QUEUE")?.value).toBe(w.name);
+        expect(env.find((e) => e.name === "KEDASCALE_POISON_QUEUE")?.value).toBe(`${w.name}-poison`);
         const sa = run.ofType("kubernetes:core/v1:ServiceAccount").find((s) => s.inputs.metadata.name === pod.serviceAccountName && s.inputs.metadata.namespace === w.namespace)!;
         expect(sa.inputs.metadata.annotations).toBeUndefined();
         // No Spot toleration-only placement problem: "any" schedules on any node, and a laptop has no Spot eviction.

@@ -20,7 +20,7 @@ describe("vmSizeInfo", () => {
 });
 
 describe("capacitySummary", () => {
-    it("counts Spot against the regional Spot quota and Regular against family and regional quotas, with one surge node a pool", () => {
+    it("counts Spot against the regional Spot quota and Regular against family and regional quotas, with each Regular pool's upgrade surge (10 % rounded up; Spot pools have none)", () => {
         const cfg = base({
             cluster: { tier: "Standard", systemPool: { vmSize: "Standard_D4ds_v5", minCount: 2, maxCount: 3 } },
             pools: [
@@ -30,7 +30,7 @@ describe("capacitySummary", () => {
         });
         const s = capacitySummary(cfg);
         expect(s.maxNodes).toBe(17);
-        expect(s.quotaToRequest).toEqual({ standardDDSv5Family: (4 + 5) * 4, cores: (4 + 5) * 4, lowPriorityCores: 11 * 8 });
+        expect(s.quotaToRequest).toEqual({ standardDDSv5Family: (4 + 5) * 4, cores: (4 + 5) * 4, lowPriorityCores: 10 * 8 });
     });
 });
 

@@ -53,13 +53,14 @@ describe("outbound SNAT capacity at Σ maxCount", () => {
     });
 
     it("refuses the default (one IP, automatic ports) at 1,000 nodes: 32 ports per node, and says what holds", () => {
-        const problems = outboundRules(cfg({ pools: [spotPool(998)] }));
+        // 997 Spot (no upgrade surge) + 2 system + 1 system surge node (10 % of 2, rounded up) = 1,000 nodes.
+        const problems = outboundRules(cfg({ pools: [spotPool(997)] }));
         expect(problems).toHaveLength(1);
         expect(text(problems)).toMatch(/kedascale:cluster\.outbound\.allocatedOutboundPorts.*32 ports per node at 1000 nodes.*below the 64.*Fix: set cluster\.outbound\.allocatedOutboundPorts to 256 and outboundIPs to 4 or more/);
     });
 
     it("refuses explicit ports the IPs cannot hold for every node, naming the IPs needed", () => {
-        const problems = outboundRules(cfg({ pools: [spotPool(998)], cluster: { outbound: { outboundIPs: 2, allocatedOutboundPorts: 256 } } }));
+        const problems = outboundRules(cfg({ pools: [spotPool(997)], cluster: { outbound: { outboundIPs: 2, allocatedOutboundPorts: 256 } } }));
         expect(text(problems)).toMatch(/kedascale:cluster\.outbound\.outboundIPs.*2 outbound IP\(s\) × 64,000 ports hold 500 nodes at 256 ports each, but the pools reach 1000 nodes.*Fix: raise outboundIPs to 4/);
     });
 

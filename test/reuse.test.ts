@@ -33,8 +33,8 @@ function program() {
         nodeSubnetId: network.nodeSubnetId,
     });
     const registry = new Registry("acr", { ...base, registryName: "teamacr", pullPrincipalIds: { kubelet: cluster.kubeletIdentityObjectId } });
-    const orders = new Messaging("orders", { ...base, queueName: "orders", broker: { kind: "serviceBus", namespaceName: "team-orders-bus" }, results: { accountName: "teamordersresults" } });
-    const thumbnails = new Messaging("thumbnails", { ...base, queueName: "thumbnails", broker: { kind: "storageQueue", accountName: "teamthumbnails" }, results: { containerName: "thumbs" } });
+    const orders = new Messaging("orders", { ...base, entities: [{ queue: "orders" }], broker: { kind: "serviceBus", namespaceName: "team-orders-bus" }, results: { accountName: "teamordersresults" } });
+    const thumbnails = new Messaging("thumbnails", { ...base, entities: [{ queue: "thumbnails" }], broker: { kind: "storageQueue", accountName: "teamthumbnails" }, results: { containerName: "thumbs" } });
     const keda = new KedaInstall("keda", { ...base, identityName: "team-keda", oidcIssuerUrl: cluster.oidcIssuerUrl, tenantId: MOCK_TENANT, provider: cluster.provider });
     // Given the identity args, KEDA has a principal (undefined only on a cluster without Entra: the local stack).
     const kedaPrincipal = keda.principalId!;
@@ -42,14 +42,14 @@ function program() {
     const ordersWorker = new ScaledWorkload("orders-worker", {
         ...common,
         workload: { name: "orders", kind: "deployment", namespace: "shop", resources: resourcesOf, maxReplicaCount: 20 },
-        messaging: orders,
-        kedaGrants: orders.grant("keda", "readQueueMetrics", kedaPrincipal),
+        messaging: orders.forEntity({ queue: "orders" }),
+        kedaGrants: orders.grantMetricsRead({ queue: "orders" }, kedaPrincipal),
     });
     const thumbnailer = new ScaledWorkload("thumbnailer", {
         ...common,
         workload: { name: "thumbnailer", kind: "job", namespace: "media", resources: resourcesOf, maxReplicaCount: 50, loadTest: { messages: 100 } },
-        messaging: thumbnails,
-        kedaGrants: thumbnails.grant("keda", "readQueueMetrics", kedaPrincipal),
+        messaging: thumbnails.forEntity({ queue: "thumbnails" }),
+        kedaGrants: thumbnails.grantMetricsRead({ queue: "thumbnails" }, kedaPrincipal),
     });
     return { ordersPrincipal: ordersWorker.principalId!, thumbnailerPrincipal: thumbnailer.principalId!, kedaPrincipal };
 }
@@ -130,7 +130,7 @@ describe("a second program built from the components alone", () => {
     });
 
     it("makes each workload's KEDA objects wait for KEDA's grant on that workload's queue, not only the other's", () => {
-        const kedaGrant = (queue: string) => run.resources.find((r) => r.type === T.role && r.name.startsWith(`${queue}-keda-readQueueMetrics-`))!.name;
+        const kedaGrant = (queue: string) => run.resources.find((r) => r.type === T.role && r.name.startsWith(`${queue}-keda-${queue}-readQueueMetrics-`))!.name;
         const deps = (kind: string, name: string) => run.resources.find((r) => r.type === `kubernetes:keda.sh/v1alpha1:${kind}` && r.inputs.metadata.name === name)!.dependsOn;
         expect(deps("ScaledObject", "orders")).toEqual(expect.arrayContaining(["keda-release", kedaGrant("orders")]));
         expect(deps("ScaledObject", "orders")).not.toContain(kedaGrant("thumbnails"));

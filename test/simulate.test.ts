@@ -20,7 +20,8 @@ describe("simulate scale1000", () => {
             workload: { kind: "job", target: 1, strategy: "default", maxReplicaCount: 998, pollingInterval: 30 },
             keda: { qps: 100, burst: 150 },
             pool: { vmSize: "Standard_D4ds_v4", maxCount: 998, spot: true },
-            autoscaler: { scanIntervalSeconds: 20, maxNodeProvisionSeconds: 300 },
+            // The burst preset is AKS's bursty profile value for value: maxNodeProvisionTime 15m (components/plan/autoscaler.ts).
+            autoscaler: { scanIntervalSeconds: 20, maxNodeProvisionSeconds: 900 },
         });
     });
 
@@ -63,8 +64,8 @@ describe("simulate scale1000", () => {
         const short = [0, 0.1].map((rate) => simulate(scale1000, { ...defaultParams(), spotFailureRate: rate }, { seed: 3 }));
         expect(short[1].failedNodes).toBeGreaterThan(50);
         expect(short[1].drainedAt!).toBeGreaterThan(short[0].drainedAt!);
-        // 10-minute Jobs: the ~100 pods whose node never came wait for the failure to be noticed (300 s) and the
-        // pool's backoff (300 s), or for a Job to finish and free its node.
+        // 10-minute Jobs: the ~100 pods whose node never came wait for the failure to be noticed (maxNodeProvisionTime)
+        // and the pool's backoff (300 s), or for a Job to finish and free its node.
         const long = { ...scale1000, workSeconds: 600 };
         const [ok, failing] = [0, 0.1].map((rate) => simulate(long, { ...defaultParams(), spotFailureRate: rate }, { seed: 3 }));
         expect(failing.drainedAt!).toBeGreaterThan(ok.drainedAt! + 300);

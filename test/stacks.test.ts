@@ -215,9 +215,9 @@ describe("dev stack", () => {
         expect(grant.inputs.principalId).toMatch(/^[0-9a-f-]{36}$/);
     });
 
-    it("grants the control-plane identity Network Contributor on the node subnet before the cluster exists", () => {
-        const nodeSubnet = run.ofType(T.subnet).find((s) => !s.inputs.delegations)!;
-        const grant = run.ofType(T.role).find((r) => r.inputs.scope === nodeSubnet.id)!;
+    it("grants the control-plane identity Network Contributor on the VNet (node subnet, and joinLoadBalancer for NodeIP pools) before the cluster exists", () => {
+        const vnet = run.one("azure-native:network:VirtualNetwork");
+        const grant = run.ofType(T.role).find((r) => r.inputs.scope === vnet.id)!;
         expect(roleGuid(grant)).toBe(ROLES.networkContributor);
         expect(run.one(T.cluster).dependsOn).toContain(grant.name);
     });
@@ -236,9 +236,9 @@ describe("scale1000 stack", () => {
         expect(c.addonProfiles).toBeUndefined();
     });
 
-    it("has the seed's pools: 2 × D4ds_v5 ephemeral system, Spot D4ds_v4 0→998 ephemeral 75 GB", () => {
+    it("has the seed's pools, with AKS's large-cluster system nodes: 2 × D16ds_v5 ephemeral system, Spot D4ds_v4 0→998 ephemeral 75 GB", () => {
         const c = run.one(T.cluster).inputs;
-        expect(c.agentPoolProfiles[0]).toMatchObject({ vmSize: "Standard_D4ds_v5", count: 2, osDiskType: "Ephemeral", mode: "System" });
+        expect(c.agentPoolProfiles[0]).toMatchObject({ vmSize: "Standard_D16ds_v5", count: 2, osDiskType: "Ephemeral", mode: "System" });
         expect(c.agentPoolProfiles[0].nodeTaints).toContain("CriticalAddonsOnly=true:NoSchedule");
         expect(run.one(T.pool).inputs).toMatchObject({
             vmSize: "Standard_D4ds_v4",
@@ -256,7 +256,7 @@ describe("scale1000 stack", () => {
             maxEmptyBulkDelete: "100",
             okTotalUnreadyCount: "1000",
             maxTotalUnreadyPercentage: "100",
-            maxNodeProvisionTime: "5m",
+            maxNodeProvisionTime: "15m",
         });
     });
 
@@ -275,8 +275,8 @@ describe("scale1000 stack", () => {
         });
     });
 
-    it("tells how much regional Spot quota to request: 999 nodes × 4 vCPUs", () => {
-        expect(run.outputs.capacity.quotaToRequest).toMatchObject({ lowPriorityCores: 999 * 4, standardDDSv5Family: 3 * 4, cores: 3 * 4 });
+    it("tells how much regional quota to request: 998 Spot nodes × 4 vCPUs (Spot pools have no upgrade surge), 3 system nodes × 16", () => {
+        expect(run.outputs.capacity.quotaToRequest).toMatchObject({ lowPriorityCores: 998 * 4, standardDDSv5Family: 3 * 16, cores: 3 * 16 });
         expect(run.warnings).toEqual([]);
     });
 });
@@ -285,7 +285,8 @@ describe("scale1000 stack", () => {
 function grantsByGrantee(run: ProgramRun): Record<string, string[]> {
     const out: Record<string, string[]> = {};
     for (const r of run.ofType(T.role).filter((r) => r.name.startsWith("messaging-"))) {
-        const grantee = r.name.replace(/^messaging-/, "").replace(/-(receive|send|readQueueMetrics|writeResults)-.*$/, "");
+        // KEDA's grants are per entity (`keda-<entity>`): grouped as "keda".
+        const grantee = r.name.replace(/^messaging-/, "").replace(/-(receive|send|readQueueMetrics|writeResults)-.*$/, "").replace(/^keda-.*$/, "keda");
         const target = run.byId(r.inputs.scope)!;
         (out[grantee] ??= []).push(`${Object.entries(ROLES).find(([, g]) => g === roleGuid(r))![0]} on ${target.inputs.queueName ?? target.inputs.containerName}`);
     }
@@ -298,17 +299,17 @@ function grantsByGrantee(run: ProgramRun): Record<string, string[]> {
  * namespace with local auth (test/virtualNodes.test.ts), which would blur "one account, shared keys off" here.
  */
 const devOnStorageQueue = () => ({
-    "kedascale:messaging": { broker: "storageQueue", queueName: "work" },
-    "kedascale:workloads": (readStackFile("dev")["kedascale:workloads"] as { placement?: string }[]).filter((w) => !onVirtualNodes({ placement: w.placement ?? "spot" })),
+    "kedascale:messaging": { broker: "storageQueue" },
+    "kedascale:workloads": (readStackFile("dev")["kedascale:workloads"] as { placement?: string }[]).filter((w) => !onVirtualNodes({ placement: w.placement ?? "spot" })).map((w) => ({ ...w, queue: "work" })),
 });
 
 describe("role ids per broker", () => {
-    it("Service Bus: worker receives, KEDA reads counts as Data Owner (Receiver cannot), the load sender sends; each scoped to the queue", async () => {
+    it("Service Bus: worker receives, KEDA reads counts as Data Owner (Receiver cannot), the load sender sends; each scoped to the workload's own queue", async () => {
         const run = await runProgram("dev");
         expect(grantsByGrantee(run)).toEqual({
-            keda: ["serviceBusDataOwner on jobs"],
-            worker: ["serviceBusDataReceiver on jobs", "storageBlobDataContributor on results"],
-            "worker-load": ["serviceBusDataSender on jobs", "storageBlobDataContributor on results"],
+            keda: ["serviceBusDataOwner on worker"],
+            worker: ["serviceBusDataReceiver on worker", "storageBlobDataContributor on results"],
+            "worker-load": ["serviceBusDataSender on worker", "storageBlobDataContributor on results"],
         });
     });
 
@@ -329,7 +330,8 @@ describe("storage-queue broker", () => {
         expect(queues.sort()).toEqual(["work", "work-poison"]);
         // Results share the queue's StorageV2 account: one account, shared keys off.
         expect(run.ofType(T.account)).toHaveLength(1);
-        expect(run.outputs.broker).toMatchObject({ kind: "storageQueue", queueName: "work" });
+        expect(run.outputs.broker).toMatchObject({ kind: "storageQueue" });
+        expect((run.outputs.workloads as { entity: { what: string } }[]).map((w) => w.entity.what)).toEqual(['queue "work"']);
     });
 });
 

@@ -5,8 +5,11 @@
  * exist yet).
  */
 import { describe, expect, it } from "vitest";
-import { scaledJobJobsToCreate, scaledObjectDesiredReplicas, hpaScaleUpLimit, type ScaledJobSpec } from "../timeline/model/keda";
+import { hpaSync, initialScaledObjectState, scaledJobJobsToCreate, scaledObjectPoll, type ScaledJobSpec } from "../timeline/model/keda";
 import { TokenBucket, creationSeconds } from "../timeline/model/throttle";
+import { modelInputs, readStack } from "../timeline/model/fromStack";
+import { defaultParams } from "../timeline/model/params";
+import { simulate } from "../timeline/model/simulate";
 import { podsPerNode } from "../timeline/model/capacity";
 import { keyMoments, parseTimeline, TIMELINE_FORMAT, type Sample, type Timeline } from "../timeline/samples";
 import { compareTimelines } from "../timeline/compare";
@@ -47,14 +50,70 @@ describe("ScaledJob job count per poll (KEDA v2.20.2 scale_jobs.go)", () => {
         expect(scaledJobJobsToCreate(spec("default", { minReplicaCount: 2 }), { queueLength: 0, running: 0, pending: 0 })).toBe(2);
     });
 
-    it("ScaledObject: 0 → 1 first, then ceil(queue / target) within max; the HPA at most doubles or adds 4 per sync", () => {
-        const so = { target: 5, activation: 0, minReplicaCount: 0, maxReplicaCount: 10 };
-        expect(scaledObjectDesiredReplicas(so, 1000, 0)).toBe(1);
-        expect(scaledObjectDesiredReplicas(so, 22, 1)).toBe(5);
-        expect(scaledObjectDesiredReplicas(so, 1000, 1)).toBe(10);
-        expect(scaledObjectDesiredReplicas(so, 0, 3)).toBe(0);
-        expect(hpaScaleUpLimit(1)).toBe(5);
-        expect(hpaScaleUpLimit(10)).toBe(20);
+    it("ScaledObject: KEDA activates 0 → 1, then the HPA asks ceil(queue / target) within max, at most max(2 × current, 4) per sync", () => {
+        const so = { target: 5, activation: 0, minReplicaCount: 0, maxReplicaCount: 10, cooldownPeriod: 300 };
+        let s = scaledObjectPoll(so, initialScaledObjectState(0), 1000, 0);
+        expect(s.replicas).toBe(1);
+        // The HPA leaves 0 alone (KEDA's decision), then from 1 at most 4, from 4 at most 8 (no behavior rendered).
+        expect(hpaSync(so, initialScaledObjectState(0), 1000, 0).replicas).toBe(0);
+        s = hpaSync(so, s, 1000, 15);
+        expect(s.replicas).toBe(4);
+        s = hpaSync(so, s, 1000, 30);
+        expect(s.replicas).toBe(8);
+        // 22 / 5 → 5 wanted now, but the 300 s window holds the highest recent recommendation (200), cut to max.
+        s = hpaSync(so, s, 22, 45);
+        expect(s.replicas).toBe(10);
+    });
+});
+
+describe("KEDA and the HPA over time, as the burst model runs them (issue 24)", () => {
+    const so = { target: 5, activation: 0, minReplicaCount: 1, maxReplicaCount: 10, cooldownPeriod: 120 };
+    /** Replicas after each 15 s sync of an empty queue, starting from 10 with a full window of recommendations of 10. */
+    const scaleIn = (spec: Parameters<typeof hpaSync>[0]) => {
+        let s = { ...initialScaledObjectState(10) };
+        s = hpaSync(spec, s, 50, 0);
+        const seen: [number, number][] = [];
+        for (let t = 15; t <= 600; t += 15) {
+            const next = hpaSync(spec, s, 0, t);
+            if (next.replicas !== s.replicas) seen.push([t, next.replicas]);
+            s = next;
+        }
+        return seen;
+    };
+    it("scale-in with dev's behavior (window 120 s, 50 % per 60 s): held for the window, then halved per minute (points 2, 3)", () => {
+        const dev = { ...so, hpaBehavior: { scaleDown: { stabilizationWindowSeconds: 120, policies: [{ type: "Percent" as const, value: 50, periodSeconds: 60 }] } } };
+        // At 120 s the 10s recorded at 0 s fall out of the window (only strictly newer samples count); the 50 % policy then
+        // allows 10 → 5, and 5 → 2 once the first step is a full period old (trunc(5 × 0.5)), then 2 → 1.
+        expect(scaleIn(dev)).toEqual([
+            [120, 5],
+            [180, 2],
+            [240, 1],
+        ]);
+    });
+    it("scale-in without a behavior: the highest recommendation of the last 300 s (a sample exactly 300 s old still counts), then straight to min", () => {
+        expect(scaleIn(so)).toEqual([[315, 1]]);
+    });
+    it("below activation the HPA still sees the raw queue; KEDA raises an idle ScaledObject to min (points 6, 8)", () => {
+        const gated = { ...so, activation: 20, minReplicaCount: 2 };
+        // KEDA: inactive (15 ≤ 20) and below min, no idleReplicaCount → min at once.
+        expect(scaledObjectPoll(gated, initialScaledObjectState(1), 15, 0).replicas).toBe(2);
+        // The HPA: 15 / 5 = 3 replicas from the raw metric, activation or not.
+        expect(hpaSync(gated, initialScaledObjectState(2), 15, 0).replicas).toBe(3);
+    });
+    it("a ScaledJob's trigger at or below activation adds no queue length, even with minReplicaCount (point 8)", () => {
+        const gated = spec("default", { activation: 5, minReplicaCount: 2 });
+        expect(scaledJobJobsToCreate(gated, { queueLength: 3, running: 2, pending: 0 })).toBe(0);
+        expect(scaledJobJobsToCreate(gated, { queueLength: 6, running: 2, pending: 0 })).toBe(6);
+    });
+    it("Job deletions past the history limit take the same API tokens as creations (point 7): a slow client drains later", () => {
+        const m = modelInputs("scale1000", readStack("scale1000"), { messages: 40, workSeconds: 10 });
+        const fast = { ...defaultParams(), nodeProvisionMedianSeconds: 0, nodeProvisionSigma: 0, podStartSeconds: 0 };
+        const run = (limit: number) =>
+            simulate({ ...m, keda: { qps: 0.2, burst: 1 }, workload: { ...m.workload, maxReplicaCount: 10, successfulJobsHistoryLimit: limit } }, fast, { seed: 1 });
+        const [keepAll, keepNone] = [run(1000), run(0)];
+        expect(keepNone.jobsCreated).toBe(keepAll.jobsCreated);
+        // Each of the 40 finished Jobs costs a 5 s token before the next poll's Creates can go.
+        expect(keepNone.drainedAt! - keepAll.drainedAt!).toBeGreaterThanOrEqual(100);
     });
 });
 

@@ -90,7 +90,7 @@ describe("spotThenVirtualNodes", () => {
             workloads: [{ name: "w", kind: "deployment", placement: "spotThenVirtualNodes", resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "128Mi" } } }],
         }).config.workloads[0];
         const inputs: WorkloadInputs = {
-            broker: { kind: "serviceBus", queueName: "aci-jobs", resourceName: "ns", lockDurationMs: 60_000, maxDeliveryCount: 10 },
+            broker: { kind: "serviceBus", entity: { queue: "w" }, resourceName: "ns", lockDurationMs: 60_000, maxDeliveryCount: 10 },
             results: { account: "res", container: "results" },
             image: "r.azurecr.io/kedascale-worker@sha256:" + "a".repeat(64),
             serviceAccountName: "w",

@@ -58,6 +58,16 @@ describe("the burst ScaledJob's pod", () => {
         expect(dep.containers[0].livenessProbe).toBeDefined();
     });
 
+    it("renders no securityContext, which the ACI connector drops (issue 23 point 12), where the Spot worker's holds", () => {
+        // virtual-kubelet/azure-aci getContainers maps image, command, args, ports, env, resources and probes only: a
+        // runAsNonRoot, read-only root or dropped capabilities here would read as enforced and would not be.
+        const pod = podOf(scaledJob("burst")).spec;
+        expect(pod.securityContext).toBeUndefined();
+        expect(pod.containers.map((c: any) => c.securityContext)).toEqual([undefined]);
+        const dep = run.one("kubernetes:apps/v1:Deployment", "workload-worker-deployment").inputs.spec.template.spec;
+        expect(dep.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+    });
+
     it("uses the worker image's real ENTRYPOINT as its command (ACI refuses args without a command)", () => {
         const dockerfile = readFileSync(join(REPO_ROOT, "consumer", "Dockerfile"), "utf8");
         const entrypoint = JSON.parse(/^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)![1]);
@@ -77,7 +87,7 @@ describe("the credential", () => {
         }
         // Identity-auth names are left out: the Secret is the only way in.
         expect(env.map((e) => e.name)).not.toContain("KEDASCALE_SERVICEBUS_NAMESPACE");
-        expect(env.find((e) => e.name === "KEDASCALE_QUEUE").value).toBe("aci-jobs");
+        expect(env.find((e) => e.name === "KEDASCALE_QUEUE").value).toBe("burst");
     });
 
     it("exists only for the virtual-node workload: the Spot worker keeps workload identity and no Secret", () => {
@@ -92,13 +102,13 @@ describe("the credential", () => {
         expect(identities).not.toContain("kedascale-dev-burst");
     });
 
-    it("is scoped to one queue: a Listen-only rule on aci-jobs, and a results SAS on the one container (read, create, write)", () => {
+    it("is scoped to the workload's own queue: a Listen-only rule on burst, and a results SAS on the one container (read, create, write)", () => {
         const rules = run.ofType("azure-native:servicebus:QueueAuthorizationRule");
         expect(rules.map((r) => r.inputs)).toEqual([
-            { resourceGroupName: "kedascale-dev-rg", namespaceName: "kedascale-dev-aci-f9d6c3", queueName: "aci-jobs", authorizationRuleName: "aci-listen", rights: ["Listen"] },
+            { resourceGroupName: "kedascale-dev-rg", namespaceName: "kedascale-dev-aci-f9d6c3", queueName: "burst", authorizationRuleName: "aci-listen", rights: ["Listen"] },
         ]);
         const cred = unwrap(secret("burst-aci-credential").inputs.stringData);
-        expect(cred["connection-string"]).toMatch(/^Endpoint=sb:\/\/kedascale-dev-aci-f9d6c3\.servicebus\.windows\.net\/;SharedAccessKeyName=aci-listen;SharedAccessKey=[^;]+;EntityPath=aci-jobs$/);
+        expect(cred["connection-string"]).toMatch(/^Endpoint=sb:\/\/kedascale-dev-aci-f9d6c3\.servicebus\.windows\.net\/;SharedAccessKeyName=aci-listen;SharedAccessKey=[^;]+;EntityPath=burst$/);
         const results = cred["results-connection-string"] as string;
         expect(results).toMatch(/^BlobEndpoint=https:\/\/kedascaleacirf9d6c3\.blob\.core\.windows\.net\/;SharedAccessSignature=sv=[^;]*&sr=c&sp=rcw&se=[^&]+&spr=https&sig=/);
         // The mock signs what it was asked: the container's canonical resource, nothing wider.
@@ -129,15 +139,15 @@ describe("local auth", () => {
         expect(accounts.filter(tagged).map((r) => r.inputs.accountName)).toEqual(["kedascaleacirf9d6c3"]);
         // The virtual-node namespace holds the virtual-node queue and nothing else.
         const queues = run.ofType("azure-native:servicebus:Queue").map((r) => `${r.inputs.namespaceName}/${r.inputs.queueName}`).sort();
-        expect(queues).toEqual(["kedascale-dev-aci-f9d6c3/aci-jobs", "kedascale-dev-f9d6c3/jobs"]);
+        expect(queues).toEqual(["kedascale-dev-aci-f9d6c3/burst", "kedascale-dev-f9d6c3/worker"]);
     });
 
     it("leaves KEDA on workload identity: its TriggerAuthentication is azure-workload, with Data Owner on the virtual-node queue", () => {
         const auth = run.one("kubernetes:keda.sh/v1alpha1:TriggerAuthentication", "workload-burst-trigger-auth");
         expect(auth.inputs.spec).toEqual({ podIdentity: { provider: "azure-workload" } });
         const trigger = scaledJob("burst").inputs.spec.triggers[0];
-        expect(trigger.metadata).toMatchObject({ queueName: "aci-jobs", namespace: "kedascale-dev-aci-f9d6c3" });
-        const queueId = byAzureName("azure-native:servicebus:Queue", "aci-jobs")!.id;
+        expect(trigger.metadata).toMatchObject({ queueName: "burst", namespace: "kedascale-dev-aci-f9d6c3" });
+        const queueId = byAzureName("azure-native:servicebus:Queue", "burst")!.id;
         const kedaPrincipal = fakeGuid("principal/kedascale-dev-keda");
         const grants = run.ofType("azure-native:authorization:RoleAssignment").filter((r) => r.inputs.scope === queueId);
         expect(grants.map((g) => [g.inputs.principalId, g.inputs.roleDefinitionId.split("/").pop()])).toContainEqual([kedaPrincipal, ROLES.serviceBusDataOwner]);
@@ -157,14 +167,14 @@ describe("the image pull", () => {
         const registry = run.one("azure-native:containerregistry:Registry");
         // ACI's ImageRegistryCredential server has no scheme (aks-docs virtual-nodes.md).
         expect(Object.keys(config.auths)).toEqual([`${registry.inputs.registryName}.azurecr.io`]);
-        expect(config.auths[`${registry.inputs.registryName}.azurecr.io`].username).toBe("kedascale-dev-aci-pull");
+        expect(config.auths[`${registry.inputs.registryName}.azurecr.io`].username).toBe("kedascale-dev-burst-pull");
         expect(pod.containers[0].image.startsWith(`${registry.inputs.registryName}.azurecr.io/kedascale-worker@sha256:`)).toBe(true);
         expect(registry.inputs.adminUserEnabled).toBe(false);
 
         const scope = run.one("azure-native:containerregistry:ScopeMap");
         expect(scope.inputs.actions).toEqual(["repositories/kedascale-worker/content/read", "repositories/kedascale-worker/metadata/read"]);
         const token = run.one("azure-native:containerregistry:Token");
-        expect(token.inputs).toMatchObject({ scopeMapId: scope.id, status: "enabled", tokenName: "kedascale-dev-aci-pull" });
+        expect(token.inputs).toMatchObject({ scopeMapId: scope.id, status: "enabled", tokenName: "kedascale-dev-burst-pull" });
         const password = run.one("pulumi-nodejs:dynamic/acr:TokenCredential");
         expect(password.inputs).toMatchObject({ tokenId: token.id, registryId: registry.id });
         expect(["password1", "password2"]).toContain(password.inputs.slot);

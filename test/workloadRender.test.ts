@@ -9,7 +9,7 @@ const spot = { name: "spot", vmSize: "Standard_D4ds_v5", priority: "Spot", maxCo
 const resources = { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } };
 const workload = (w: Record<string, unknown>) => parseConfig({ pools: [spot], workloads: [{ name: "w", kind: "deployment", resources, ...w }] }).config.workloads[0];
 const inputs = (kind: "serviceBus" | "storageQueue", shutdown = { terminationGracePeriodSeconds: 30, workerGraceMs: 20_000, spot: true }): WorkloadInputs => ({
-    broker: { kind, queueName: "jobs", resourceName: "acct", lockDurationMs: 60_000, maxDeliveryCount: 5 },
+    broker: { kind, entity: { queue: "jobs" }, resourceName: "acct", lockDurationMs: 60_000, maxDeliveryCount: 5 },
     results: { account: "res", container: "results" },
     image: "r.azurecr.io/kedascale-worker@sha256:" + "a".repeat(64),
     serviceAccountName: "w",
@@ -45,7 +45,8 @@ describe("renderDeployment", () => {
         const c = d.spec.template.spec.containers[0];
         expect(c.env).toContainEqual({ name: "KEDASCALE_GRACE_MS", value: "80000" });
         expect(c.env).toContainEqual({ name: "KEDASCALE_SERVICEBUS_NAMESPACE", value: "acct" });
-        expect(c.livenessProbe.httpGet.path).toBe("/healthz");
+        expect(c.livenessProbe.httpGet.path).toBe("/livez");
+        expect(c.readinessProbe.httpGet.path).toBe("/healthz");
         expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     });
 });

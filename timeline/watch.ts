@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { describeEntity, isQueue, workloadEntity } from "../components/plan/entities";
 import { modelInputs, readStack } from "./model/fromStack";
 import { renderHtml } from "./render/html";
 import { renderTerminal } from "./render/terminal";
@@ -54,7 +55,9 @@ async function main(): Promise<void> {
 
     const broker = cfg.messaging.broker;
     const resource = values["servicebus-namespace"] ?? values["storage-account"] ?? (values["connection-string"] ? undefined : stackBroker(stack).resource);
-    const readQueue = await queueDepthReader({ broker, queue: cfg.messaging.queueName, resource, connectionString: values["connection-string"] });
+    // Each workload reads its own queue or subscription (components/plan/entities.ts workloadEntity).
+    const entity = workloadEntity(w);
+    const readQueue = await queueDepthReader({ broker, ...(isQueue(entity) ? { queue: entity.queue } : { queue: entity.topic, subscription: entity.subscription }), resource, connectionString: values["connection-string"] });
 
     const k8s = await import("@kubernetes/client-node");
     const kc = new k8s.KubeConfig();
@@ -65,7 +68,7 @@ async function main(): Promise<void> {
     await sampler.start();
 
     const recorder = new Recorder({ stack, workload: { name: w.name, kind: w.kind } }, [
-        `context ${kc.getCurrentContext()}, namespace ${w.namespace}; queue ${cfg.messaging.queueName} on ${broker} ${resource ?? "(connection string)"}`,
+        `context ${kc.getCurrentContext()}, namespace ${w.namespace}; ${describeEntity(entity)} on ${broker} ${resource ?? "(connection string)"}`,
         `Ready nodes counted in pool ${inputs.pool.name}; queue depth is KEDA's count (in-flight messages included)`,
     ]);
     const tty = process.stdout.isTTY;

@@ -33,8 +33,16 @@ export async function exchangeForAcrRefreshToken(req: ExchangeRequest): Promise<
 import { deployerCredential, type ArmOidcEnv, type CredentialClientOptions } from "./deployerCredential";
 
 // The deployer's credential moved to deployerCredential.ts; re-exported for existing callers.
-export { armOidcToken, deployerCredential, deployerCredentialSource, missingArmOidcVariables, TOKEN_EXCHANGE_AUDIENCE } from "./deployerCredential";
-export type { ArmOidcEnv, CredentialClientOptions, DeployerCredentialSource } from "./deployerCredential";
+export {
+    armOidcToken,
+    DEPLOYMENTS_OIDC_TOKEN_FILE,
+    deployerCredential,
+    deployerCredentialSource,
+    deploymentsOidcToken,
+    missingArmOidcVariables,
+    TOKEN_EXCHANGE_AUDIENCE,
+} from "./deployerCredential";
+export type { ArmOidcEnv, CredentialClientOptions, DeployerCredentialSource, DeploymentsTokenOptions } from "./deployerCredential";
 
 export interface AcrCredentialsOptions {
     /** Environment to read ARM_* / AZURE_* from. Default: process.env. */
@@ -43,11 +51,17 @@ export interface AcrCredentialsOptions {
     clientOptions?: CredentialClientOptions;
     /** Registry base URL for the exchange. Default: https://<loginServer>. */
     exchangeBaseUrl?: string;
+    /** Where Pulumi Deployments' OIDC token file is. Default: /mnt/pulumi/pulumi.oidc (deployerCredential.ts). */
+    deploymentsTokenFile?: string;
 }
 
-/** Docker registry credentials for the deployer: Entra token (az login, or Deployments/ESC OIDC) exchanged for an ACR refresh token. */
+/**
+ * Docker registry credentials for the deployer: its Entra token exchanged for an ACR refresh token. The token comes from
+ * whatever the run provides (deployerCredential.ts): ESC azure-login's ARM_* variables, Pulumi Deployments' own Azure
+ * OIDC (ARM_CLIENT_ID / ARM_TENANT_ID and its token file, with no ARM_USE_OIDC), or az login.
+ */
 export async function acrCredentials(loginServer: string, tenantId: string, opts: AcrCredentialsOptions = {}): Promise<{ username: string; password: string }> {
-    const credential = await deployerCredential(opts.env ?? process.env, opts.clientOptions ?? {});
+    const credential = await deployerCredential(opts.env ?? process.env, opts.clientOptions ?? {}, { deploymentsTokenFile: opts.deploymentsTokenFile });
     const token = await credential.getToken("https://management.azure.com/.default");
     if (!token) throw new Error("no Azure token for the deployer: run az login, or configure Azure OIDC for the deployment");
     return { username: ACR_TOKEN_USERNAME, password: await exchangeForAcrRefreshToken({ loginServer, tenantId, accessToken: token.token, baseUrl: opts.exchangeBaseUrl }) };

@@ -9,6 +9,7 @@ import { controlPlaneIdentityName } from "../plan/names";
 import { isAutoscaled } from "../plan/pools";
 import type { ClusterTarget } from "./clusterTarget";
 import { clusterProvider, requireOutput } from "./clusterTarget";
+import { defaultSubnetLinkProvider } from "./aciSubnetLink";
 import { grantRole } from "./roles";
 
 /** One AKS node pool. Rules: aks-docs (pool names, counts), FACTS §2 (Spot); preflight checks them for stack config. */
@@ -29,6 +30,11 @@ export interface NodePoolArgs {
     osDiskSizeGB?: number;
     /** Pods per node, 10–250. Default: 250 on Overlay, 30 on node-subnet CNI, 110 on kubenet (AKS's defaults). */
     maxPods?: number;
+    /**
+     * Upgrade surge, a node count ("5") or a percentage of the pool ("33%"). Regular pools only (AKS refuses it on
+     * Spot pools, which get no surge node). Default: "10%" on Regular pools, none on Spot.
+     */
+    maxSurge?: string;
     /** Availability zones. Default: none (regional). */
     zones?: ("1" | "2" | "3")[];
     /** Extra node labels (not kubernetes.io/, k8s.io/, kubernetes.azure.com/). Default: none; kedascale.io/pool is always set. */
@@ -97,10 +103,33 @@ export interface AksClusterArgs {
     autoscalerPreset?: AutoscalerPreset;
     /** Autoscaler settings (AKS API names, string values) that win over the preset. Default: none. */
     autoscaler?: AutoscalerOverrides;
-    /** Subnet of every node pool (BYO VNet); the control-plane identity gets Network Contributor on it. */
+    /** Subnet of every node pool (BYO VNet); the control-plane identity gets Network Contributor on it (or on vnetId). */
     nodeSubnetId: pulumi.Input<string>;
-    /** ACI-delegated subnet: turns virtual nodes on, and grants the connector Network Contributor on it. Default: none (off). */
-    virtualNodeSubnet?: { id: pulumi.Input<string>; name: pulumi.Input<string> };
+    /**
+     * VNet of the node subnet. With it the cluster's load balancer uses IP-based backend pools (`NodeIP`, which AKS
+     * recommends at high node counts) and the control-plane identity gets Network Contributor on the VNet, which
+     * holds the `virtualNetworks/joinLoadBalancer/action` that needs (aks-docs aks-service-permissions.md). Default:
+     * none: NIC-based pools (`NodeIPConfiguration`) and the grant on the node subnet only.
+     */
+    vnetId?: pulumi.Input<string>;
+    /**
+     * ACI-delegated subnet: turns virtual nodes on, and grants the connector Network Contributor on it. `subnet`, the
+     * Subnet resource when the caller has one, makes the cluster wait for it (the connector crash-loops if it starts
+     * before its subnet exists). A link ACI puts on the subnet is removed on destroy (aciSubnetLink.ts). Default: none (off).
+     */
+    virtualNodeSubnet?: { id: pulumi.Input<string>; name: pulumi.Input<string>; subnet?: pulumi.Resource };
+    /** Provider that removes ACI's service association link on destroy; tests replace it. Default: ARM with the deployer's token. */
+    subnetLinkProvider?: pulumi.dynamic.ResourceProvider;
+}
+
+/**
+ * ACI's service association link on the virtual-node subnet, as a resource whose delete removes it
+ * (`pulumi-nodejs:dynamic/aci:SubnetLink`; aciSubnetLink.ts).
+ */
+export class AciSubnetLink extends pulumi.dynamic.Resource {
+    constructor(provider: pulumi.dynamic.ResourceProvider, name: string, inputs: { subnetId: pulumi.Input<string> }, opts: pulumi.CustomResourceOptions) {
+        super(provider, name, inputs, opts, "aci", "SubnetLink");
+    }
 }
 
 /** Defaults of NodePoolArgs applied (the same as the config schema's: test/componentDefaults.test.ts). */
@@ -114,6 +143,7 @@ export function resolvePool(p: NodePoolArgs): PoolShape {
         osDiskType: p.osDiskType,
         osDiskSizeGB: p.osDiskSizeGB,
         maxPods: p.maxPods,
+        maxSurge: p.maxSurge,
         zones: p.zones ?? [],
         labels: p.labels ?? {},
         taints: p.taints ?? [],
@@ -149,10 +179,12 @@ export function resolveOutbound(o: OutboundArgs = {}) {
 export class AksCluster extends pulumi.ComponentResource implements ClusterTarget {
     /** User-assigned control-plane identity, created before the cluster so its subnet grant can be too. */
     public readonly controlPlaneIdentity: managedidentity.UserAssignedIdentity;
-    /** Network Contributor of the control plane on the node subnet; the cluster depends on it. */
+    /** Network Contributor of the control plane on the VNet (with vnetId; else the node subnet); the cluster depends on it. */
     public readonly subnetGrant: authorization.RoleAssignment;
     /** Network Contributor of the ACI connector on its subnet; only with virtual nodes. */
     public readonly aciConnectorGrant?: authorization.RoleAssignment;
+    /** Removes ACI's link from the virtual-node subnet on destroy, after the cluster and before the subnet; only with virtual nodes. */
+    public readonly aciSubnetLink?: AciSubnetLink;
     public readonly managedCluster: containerservice.ManagedCluster;
     /** Worker pools by name, in the order given (and created). */
     public readonly agentPools: Record<string, containerservice.AgentPool>;
@@ -182,11 +214,21 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterTarge
             { resourceName: controlPlaneIdentityName(args.clusterName), resourceGroupName: args.resourceGroupName, location: args.location },
             { parent: this },
         );
+        // Network Contributor where AKS needs it: the node subnet (join, NSG), and the VNet when the load balancer's
+        // backend pools are IP-based (joinLoadBalancer is a VNet action).
         this.subnetGrant = grantRole(
-            `${name}-control-plane-subnet`,
-            { principalId: this.controlPlaneIdentity.principalId, role: "networkContributor", scope: args.nodeSubnetId },
+            `${name}-control-plane-${args.vnetId !== undefined ? "vnet" : "subnet"}`,
+            { principalId: this.controlPlaneIdentity.principalId, role: "networkContributor", scope: args.vnetId ?? args.nodeSubnetId },
             { parent: this },
         );
+        if (args.virtualNodeSubnet) {
+            this.aciSubnetLink = new AciSubnetLink(
+                args.subnetLinkProvider ?? defaultSubnetLinkProvider(),
+                `${name}-aci-subnet-link`,
+                { subnetId: args.virtualNodeSubnet.id },
+                { parent: this, dependsOn: args.virtualNodeSubnet.subnet ? [args.virtualNodeSubnet.subnet] : [] },
+            );
+        }
 
         this.managedCluster = new containerservice.ManagedCluster(
             `${name}-aks`,
@@ -208,7 +250,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterTarge
                         ...nodePoolSpec(systemPool, { plugin: net.plugin, system: true, onlyCriticalAddons: systemPool.onlyCriticalAddons }),
                     },
                 ],
-                networkProfile: networkProfileSpec(net, resolveOutbound(args.outbound)),
+                networkProfile: networkProfileSpec(net, resolveOutbound(args.outbound), args.vnetId !== undefined ? "NodeIP" : "NodeIPConfiguration"),
                 autoScalerProfile: autoscalerProfile({ autoscalerPreset: args.autoscalerPreset ?? "balanced", autoscaler: args.autoscaler ?? {} }),
                 addonProfiles: args.virtualNodeSubnet
                     ? { aciConnectorLinux: { enabled: true, config: { SubnetName: args.virtualNodeSubnet.name } } }
@@ -216,7 +258,8 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterTarge
             },
             {
                 parent: this,
-                dependsOn: [this.subnetGrant],
+                // The ACI subnet (through its link resource) before the cluster: the connector starts with the cluster.
+                dependsOn: [this.subnetGrant, ...(this.aciSubnetLink ? [this.aciSubnetLink] : [])],
                 // The autoscaler changes the system pool's count; Pulumi must not fight it (pulumi-azure-native#2719).
                 ignoreChanges: isAutoscaled(systemPool) ? ["agentPoolProfiles[0].count"] : [],
             },
@@ -251,6 +294,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterTarge
             controlPlaneIdentity: this.controlPlaneIdentity,
             subnetGrant: this.subnetGrant,
             aciConnectorGrant: this.aciConnectorGrant,
+            aciSubnetLink: this.aciSubnetLink,
             managedCluster: this.managedCluster,
             agentPools: this.agentPools,
             provider: this.provider,

@@ -29,10 +29,28 @@ export function clusterProvider(
     cluster: { resourceGroupName: pulumi.Input<string>; clusterName: pulumi.Input<string>; azureProvider?: AzureProvider },
     parent: pulumi.Resource,
 ): k8s.Provider {
-    const kubeconfig = containerservice
-        .listManagedClusterUserCredentialsOutput({ resourceGroupName: cluster.resourceGroupName, resourceName: cluster.clusterName }, { provider: cluster.azureProvider, parent })
+    return kubernetesProvider(name, userKubeconfig(cluster, parent), parent);
+}
+
+/**
+ * The cluster's user kubeconfig (listClusterUserCredential), decoded, as a secret. `format: "exec"` asks an Entra ID
+ * cluster for the kubelogin form ("requires kubelogin binary in the path": azure-native
+ * listManagedClusterUserCredentials), which `transform` can rewrite (plan/existingCluster.ts nonInteractiveKubeconfig).
+ */
+export function userKubeconfig(
+    cluster: { resourceGroupName: pulumi.Input<string>; clusterName: pulumi.Input<string>; azureProvider?: AzureProvider },
+    parent: pulumi.Resource,
+    opts: { format?: pulumi.Input<"exec" | undefined>; transform?: pulumi.Input<((kubeconfig: string) => string) | undefined> } = {},
+): pulumi.Output<string> {
+    const raw = containerservice
+        .listManagedClusterUserCredentialsOutput({ resourceGroupName: cluster.resourceGroupName, resourceName: cluster.clusterName, format: opts.format }, { provider: cluster.azureProvider, parent })
         .apply((creds) => Buffer.from(requireOutput(creds.kubeconfigs?.[0]?.value, "kubeconfigs[0].value"), "base64").toString("utf8"));
-    return new k8s.Provider(name, { kubeconfig: pulumi.secret(kubeconfig), enableServerSideApply: true }, { parent });
+    return pulumi.secret(pulumi.all([raw, opts.transform]).apply(([k, t]) => (t ? t(k) : k)));
+}
+
+/** A Kubernetes provider on server-side apply (FACTS §9); `dependsOn` holds every object back until, e.g., a preflight passed. */
+export function kubernetesProvider(name: string, kubeconfig: pulumi.Input<string>, parent: pulumi.Resource, dependsOn: pulumi.Resource[] = []): k8s.Provider {
+    return new k8s.Provider(name, { kubeconfig: pulumi.secret(kubeconfig), enableServerSideApply: true }, { parent, dependsOn });
 }
 
 /** An output AKS always returns once the resource exists; a clear error if it ever does not. */

@@ -30,8 +30,11 @@ export interface ContainerAppsJobArgs {
     granteeName?: string;
     /** Worker image by digest. */
     image: pulumi.Input<string>;
-    /** The ACR the image is in: its login server (registries[].server) and id (AcrPull scope). */
-    registry: { loginServer: pulumi.Input<string>; registryId: pulumi.Input<string> };
+    /**
+     * The ACR the image is in (the stack's, or another named by id): its login server (registries[].server) and id
+     * (AcrPull scope for the worker identity). Absent for a public image: ACA pulls it anonymously, no grant. Default: none.
+     */
+    registry?: { loginServer: pulumi.Input<string>; registryId: pulumi.Input<string> };
 }
 
 /**
@@ -43,8 +46,8 @@ export interface ContainerAppsJobArgs {
 export class ContainerAppsJob extends pulumi.ComponentResource {
     public readonly workerIdentity: managedidentity.UserAssignedIdentity;
     public readonly scalerIdentity: managedidentity.UserAssignedIdentity;
-    /** AcrPull for the worker identity on the registry. */
-    public readonly pullGrant: authorization.RoleAssignment;
+    /** AcrPull for the worker identity on the registry; none for a public image. */
+    public readonly pullGrant?: authorization.RoleAssignment;
     /** Receive + write results (worker) and read queue metrics (scaler), from Messaging. */
     public readonly brokerGrants: authorization.RoleAssignment[];
     public readonly job: app.Job;
@@ -59,7 +62,7 @@ export class ContainerAppsJob extends pulumi.ComponentResource {
         this.scalerIdentity = new managedidentity.UserAssignedIdentity(`${name}-scaler-identity`, { ...base, resourceName: args.scalerIdentityName }, { parent: this });
 
         // Pulls by the worker identity (registries[].identity): no ACR admin user, no password secret.
-        this.pullGrant = grantRole(`${name}-acr-pull`, { principalId: this.workerIdentity.principalId, role: "acrPull", scope: args.registry.registryId }, { parent: this });
+        this.pullGrant = args.registry && grantRole(`${name}-acr-pull`, { principalId: this.workerIdentity.principalId, role: "acrPull", scope: args.registry.registryId }, { parent: this });
         this.brokerGrants = [
             ...args.messaging.grant(`${grantee}-aca`, "receive", this.workerIdentity.principalId),
             ...args.messaging.grant(`${grantee}-aca`, "writeResults", this.workerIdentity.principalId),
@@ -73,14 +76,14 @@ export class ContainerAppsJob extends pulumi.ComponentResource {
                 args.messaging.resultsAccountName,
                 args.messaging.resultsContainerName,
                 args.image,
-                args.registry.loginServer,
+                args.registry?.loginServer,
                 this.workerIdentity.id,
                 this.workerIdentity.clientId,
                 this.scalerIdentity.id,
             ])
             .apply(([resourceName, account, container, image, registryServer, workerId, workerClientId, scalerId]) => {
                 const inputs: ContainerAppsJobInputs = {
-                    broker: { kind: args.messaging.broker.kind, queueName: args.messaging.broker.queueName, resourceName, ...args.messaging.deliveryLimits },
+                    broker: { kind: args.messaging.broker.kind, entity: args.messaging.broker.entity, resourceName, ...args.messaging.deliveryLimits },
                     results: { account, container },
                     image,
                     registryServer,
@@ -103,7 +106,7 @@ export class ContainerAppsJob extends pulumi.ComponentResource {
             },
             // The first execution pulls with AcrPull and receives with the broker grants: both must exist first, else it
             // fails with 401/403 while RBAC is still being written.
-            { parent: this, dependsOn: [this.pullGrant, ...this.brokerGrants] },
+            { parent: this, dependsOn: [...(this.pullGrant ? [this.pullGrant] : []), ...this.brokerGrants] },
         );
         this.jobName = this.job.name;
         this.registerOutputs({ jobName: this.jobName, workerPrincipalId: this.workerIdentity.principalId, scalerPrincipalId: this.scalerIdentity.principalId });

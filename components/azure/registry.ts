@@ -17,6 +17,11 @@ export interface RegistryArgs {
      * Default: none.
      */
     pullPrincipalIds?: Record<string, pulumi.Input<string>>;
+    /**
+     * Other Azure Container Registries, by resource id, that the same principals pull from (workloads with
+     * image: { ref, registryId }): each gets AcrPull there, named `${name}-pull-<key>-<registry name>`. Default: none.
+     */
+    externalRegistryIds?: string[];
 }
 
 /** An Azure Container Registry without the admin user: pulls and pushes authenticate with Entra ID. */
@@ -24,7 +29,9 @@ export class Registry extends pulumi.ComponentResource {
     public readonly registry: containerregistry.Registry;
     /** The AcrPull assignments by key: pods depend on them, else the first pulls fail with ImagePullBackOff. */
     public readonly pullGrantsByPrincipal: Record<string, authorization.RoleAssignment>;
-    /** The same, as a list to depend on. */
+    /** AcrPull on other registries (externalRegistryIds). */
+    public readonly externalPullGrants: authorization.RoleAssignment[];
+    /** Every pull grant, as a list to depend on. */
     public readonly pullGrants: authorization.RoleAssignment[];
     public readonly registryId: pulumi.Output<string>;
     public readonly registryName: pulumi.Output<string>;
@@ -52,7 +59,13 @@ export class Registry extends pulumi.ComponentResource {
                 grantRole(`${name}-pull-${who}`, { principalId, role: "acrPull", scope: this.registry.id }, { parent: this }),
             ]),
         );
-        this.pullGrants = Object.values(this.pullGrantsByPrincipal);
+        const external = (args.externalRegistryIds ?? []).flatMap((registryId) =>
+            Object.entries(args.pullPrincipalIds ?? {}).map(([who, principalId]) =>
+                grantRole(`${name}-pull-${who}-${registryId.split("/").pop()!.toLowerCase()}`, { principalId, role: "acrPull", scope: registryId }, { parent: this }),
+            ),
+        );
+        this.externalPullGrants = external;
+        this.pullGrants = [...Object.values(this.pullGrantsByPrincipal), ...external];
         this.registryId = this.registry.id;
         this.registryName = this.registry.name;
         this.loginServer = this.registry.loginServer;

@@ -1,7 +1,7 @@
 /**
  * Config shape of the Azure Container Apps target: the environment (`kedascale:containerApps`) and the per-workload
  * ACA settings (`workloads[].containerApps`). A workload runs on ACA when `platform: containerApps`; the fields it
- * shares with AKS keep their meaning (see README "Azure Container Apps jobs"): resources.requests → the replica's
+ * shares with AKS keep their meaning (see docs/placements.md, "Azure Container Apps jobs"): resources.requests → the replica's
  * allocation, target/activation → the scale rule, pollingInterval, minReplicaCount/maxReplicaCount → min/max
  * executions, job.activeDeadlineSeconds → replicaTimeout, job.backoffLimit → replicaRetryLimit, job.mode → the
  * worker's `--once`/`--drain`. Cross-field rules live in rules/containerApps.ts.
@@ -11,15 +11,14 @@ import { DEFAULT_ENVIRONMENT_CORE_QUOTA, LOG_RETENTION_DAYS, MAX_ENVIRONMENT_COR
 import { parseCidr } from "./cidr";
 import { cpuMillis, memoryMiB } from "./quantity";
 import type { WorkloadConfig } from "./workloads";
+import { onContainerApps, workloadContainerAppsSchema, type Platform, type WorkloadContainerAppsConfig } from "./workloadPlatform";
 
 const cidr = z.string().refine((s) => parseCidr(s) !== undefined, {
     message: "must be an IPv4 CIDR whose host bits are zero, e.g. 10.226.0.0/27",
 });
 
-/** Where a workload runs: AKS (KEDA ScaledObject/ScaledJob, the default) or an Azure Container Apps job. */
-export const PLATFORMS = ["aks", "containerApps"] as const;
-export const workloadPlatformSchema = z.enum(PLATFORMS).default("aks");
-export type Platform = (typeof PLATFORMS)[number];
+export { PLATFORMS, workloadPlatformSchema, workloadContainerAppsSchema, onContainerApps } from "./workloadPlatform";
+export type { Platform, WorkloadContainerAppsConfig } from "./workloadPlatform";
 
 /** The Container Apps managed environment every ACA workload of the stack shares. */
 export const containerAppsSchema = z.strictObject({
@@ -40,20 +39,10 @@ export const containerAppsSchema = z.strictObject({
 });
 export type ContainerAppsConfig = z.infer<typeof containerAppsSchema>;
 
-/** Per-workload settings only ACA has (an error on an AKS workload). */
-export const workloadContainerAppsSchema = z.strictObject({
-    /** Replicas one execution runs at once (eventTriggerConfig.parallelism). Default 1: one replica, one message. */
-    parallelism: z.int().min(1).max(100).default(1),
-    /** Replicas that must succeed for the execution to succeed (replicaCompletionCount, ≤ parallelism). Default 1. */
-    replicaCompletionCount: z.int().min(1).max(100).default(1),
-});
-export type WorkloadContainerAppsConfig = z.infer<typeof workloadContainerAppsSchema>;
 
 /** The workload fields the ACA target reads, with its own block resolved. */
 export type ContainerAppsWorkload = WorkloadConfig & { readonly platform?: Platform; readonly containerApps?: WorkloadContainerAppsConfig };
 
-/** True when a workload runs on ACA. */
-export const onContainerApps = (w: { readonly platform?: Platform }): boolean => w.platform === "containerApps";
 
 /** The ACA block with its defaults (a workload without one gets parallelism 1, completion 1). */
 export function acaSettings(w: ContainerAppsWorkload): WorkloadContainerAppsConfig {

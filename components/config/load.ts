@@ -28,12 +28,12 @@ function schemaProblems(issues: z.core.$ZodIssue[]): Problem[] {
             return error(
                 issue.keys.map((k) => (issue.path.length ? `${at}.${k}` : key(k))),
                 `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")} (a typo?)`,
-                `remove ${issue.keys.length > 1 ? "them" : "it"} or rename to a key the program reads (see README, "Config reference")`,
+                `remove ${issue.keys.length > 1 ? "them" : "it"} or rename to a key the program reads (see docs/configuration.md, "Config reference")`,
             );
         }
         const where = key(...(issue.path as (string | number)[]));
         const allowed = issue.code === "invalid_value" ? `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` : undefined;
-        return error([where], `${issue.message}; got ${describeValue(issue.input)}`, allowed ? `use ${allowed}` : `set a valid value (see README, "Config reference")`);
+        return error([where], `${issue.message}; got ${describeValue(issue.input)}`, allowed ? `use ${allowed}` : `set a valid value (see docs/configuration.md, "Config reference")`);
     });
 }
 
@@ -118,21 +118,24 @@ export function runRules(view: StackConfig, ctx: RuleContext): Problem[] {
  * Validates raw config; throws ConfigError listing every error at once — schema errors of every section and the
  * cross-field errors of every rule whose sections parsed; returns warnings for the caller to log.
  */
-export function parseConfig(raw: Record<string, unknown>, decodeProblems: Problem[] = [], context: { stack?: string } = {}): ParsedConfig {
+export function parseConfig(raw: Record<string, unknown>, decodeProblems: Problem[] = [], context: { stack?: string; root?: string } = {}): ParsedConfig {
     const problems = [...decodeProblems, ...secretRules(raw)];
     const { problems: schemaErrors, view, sections } = parseSections(raw);
     problems.push(...schemaErrors);
-    const findings = runRules(view, { raw, stack: context.stack });
+    const findings = runRules(view, { raw, stack: context.stack, root: context.root });
     problems.push(...findings.filter((p) => p.severity === "error"));
     if (problems.length > 0) throw new ConfigError(problems);
     return { config: deepFreeze(stackSchema.parse(sections)), warnings: findings.filter((p) => p.severity === "warning") };
 }
 
-/** Reads this stack's config through Pulumi, validates it and logs warnings. Call before creating resources. */
-export function loadConfig(): Readonly<StackConfig> {
+/**
+ * Reads this stack's config through Pulumi, validates it and logs warnings. Call before creating resources.
+ * `root`: the project directory, against which `image.build` paths resolve (preflight checks they exist). Default: none (not checked).
+ */
+export function loadConfig(root?: string): Readonly<StackConfig> {
     const { raw, problems } = decodeRawConfig(pulumi.runtime.allConfig());
     try {
-        const { config, warnings } = parseConfig(raw, problems, { stack: pulumi.getStack() });
+        const { config, warnings } = parseConfig(raw, problems, { stack: pulumi.getStack(), root });
         for (const w of warnings) pulumi.log.warn(`${w.keys.join(", ")}: ${w.message}. Fix: ${w.fix}`);
         return config;
     } catch (e) {

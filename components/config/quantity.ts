@@ -1,4 +1,13 @@
 /** Kubernetes resource quantities as the schema accepts them (components/config/workloads.ts). */
+import { z } from "zod";
+
+export const cpuQuantity = z.string().regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as "250m" or "1"');
+export const memoryQuantity = z.string().regex(/^\d+(Ki|Mi|Gi)$/, 'must be a memory quantity such as "128Mi" or "1Gi"');
+/** A container's requests and limits: a workload's `resources`, and an http handler's `handler.resources`. */
+export const containerResourcesSchema = z.strictObject({
+    requests: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }),
+    limits: z.strictObject({ cpu: cpuQuantity.optional(), memory: memoryQuantity }),
+});
 
 /** "250m" → 250, "1.5" → 1500; undefined for anything else. */
 export function cpuMillis(q: string | undefined): number | undefined {

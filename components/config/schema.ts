@@ -23,7 +23,9 @@ export const autoscalerOverridesSchema = z.strictObject({
     scanInterval: autoscalerValue.optional(),
     scaleDownDelayAfterAdd: autoscalerValue.optional(),
     scaleDownDelayAfterDelete: autoscalerValue.optional(),
+    scaleDownDelayAfterFailure: autoscalerValue.optional(),
     scaleDownUnneededTime: autoscalerValue.optional(),
+    scaleDownUnreadyTime: autoscalerValue.optional(),
     scaleDownUtilizationThreshold: autoscalerValue.optional(),
     maxEmptyBulkDelete: autoscalerValue.optional(),
     newPodScaleUpDelay: autoscalerValue.optional(),
@@ -61,6 +63,16 @@ export const poolSchema = z.strictObject({
     osDiskSizeGB: z.int().min(30).max(2048).optional(),
     /** Max pods per node. Default: 250 on Overlay, 30 on node-subnet CNI (AKS defaults). */
     maxPods: z.int().min(10).max(250).optional(),
+    /**
+     * Upgrade surge: nodes AKS adds while upgrading the pool, a count ("5") or a percentage of the pool ("33%",
+     * rounded up). Regular pools only: Spot pools get no surge node and AKS refuses the setting. Counted in quota, IPs,
+     * pod CIDR and SNAT (plan/pools.ts surgeNodes). Default: "10%" on Regular pools.
+     */
+    maxSurge: z
+        .union([z.int(), z.string()])
+        .transform(String)
+        .pipe(z.string().regex(/^([1-9]\d*|([1-9]\d?|100)%)$/, 'must be a node count such as 5 or a percentage from 1% to 100% such as "10%"'))
+        .optional(),
     /** Availability zones ("1","2","3"); empty means regional. */
     zones: z.array(z.enum(["1", "2", "3"])).default([]),
     /** Extra node labels. */
@@ -137,7 +149,10 @@ export const localClusterSchema = z.strictObject({
      * Registry the worker image is pushed to and the cluster pulls from, without credentials: `host:port`, e.g.
      * `localhost:5000` (what `ctlptl create cluster kind --registry=ctlptl-registry` sets up and advertises to the nodes).
      */
-    registry: z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/, "must be a registry host[:port] such as localhost:5000"),
+    registry: z
+        .string()
+        .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/, "must be a registry host[:port] such as localhost:5000")
+        .refine((r) => !/:\d+$/.test(r) || (Number(r.split(":")[1]) >= 1 && Number(r.split(":")[1]) <= 65535), "must have a TCP port from 1 to 65535, such as localhost:5000"),
 });
 export type LocalClusterConfig = z.infer<typeof localClusterSchema>;
 
@@ -167,10 +182,6 @@ export const registrySchema = z.strictObject({
     sku: z.enum(["Basic", "Standard", "Premium"]).default("Basic"),
 });
 export type RegistryConfig = z.infer<typeof registrySchema>;
-
-const entityName = z
-    .string()
-    .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "must be 3–63 lowercase letters, digits and single hyphens (valid for both Service Bus and Storage queues)");
 
 export const serviceBusSchema = z.strictObject({
     sku: z.enum(["Basic", "Standard", "Premium"]).default("Standard"),
@@ -205,7 +216,11 @@ export const resultsSchema = z.strictObject({
 export const messagingSchema = z.strictObject({
     /** serviceBus or storageQueue. */
     broker: z.enum(["serviceBus", "storageQueue"]).default("serviceBus"),
-    queueName: entityName.default("jobs"),
+    /**
+     * Removed (issue 21): every workload now has its own queue (`workloads[].queue`, default its name). Kept in the
+     * schema only so preflight can name the replacement instead of reporting an unknown key (rules/workloadEntities.ts).
+     */
+    queueName: z.unknown().optional(),
     serviceBus: serviceBusSchema.default(serviceBusSchema.parse({})),
     storageQueue: storageQueueSchema.default(storageQueueSchema.parse({})),
     results: resultsSchema.default(resultsSchema.parse({})),

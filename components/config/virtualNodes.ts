@@ -23,11 +23,11 @@ export const virtualNodeMessagingSchema = z.strictObject({
     acceptLocalAuth: z.boolean().default(false),
     /** Broker of the virtual-node queue. Default: the stack's messaging.broker. */
     broker: z.enum(["serviceBus", "storageQueue"]).optional(),
-    /** Its queue (in its own namespace or account). Default: aci-jobs. */
-    queueName: z
-        .string()
-        .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "must be 3–63 lowercase letters, digits and single hyphens")
-        .default("aci-jobs"),
+    /**
+     * Removed (issue 21): each virtual-node workload has its own queue in this broker (`workloads[].queue`, default its
+     * name). Kept only so preflight names the replacement (rules/workloadEntities.ts).
+     */
+    queueName: z.unknown().optional(),
     /**
      * Days a SAS (Storage queue, results container) and the registry token password stay valid. Each `pulumi up`
      * issues credentials expiring at the end of the next half-validity window, so they always have more than half of

@@ -1,10 +1,11 @@
 /** Config shape of KEDA and of the `workloads` list: one ScaledObject or ScaledJob each. */
 import { z } from "zod";
-import { workloadContainerAppsSchema, workloadPlatformSchema } from "./containerApps";
+import { workloadContainerAppsSchema, workloadPlatformSchema } from "./workloadPlatform";
+import { topicSubscriptionSchema, workloadImageSchema } from "./workloadImage";
+import { handlerSchema } from "./handler";
 import { VIRTUAL_NODE_PLACEMENTS } from "./virtualNodes";
 
-const cpu = z.string().regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as "250m" or "1"');
-const memory = z.string().regex(/^\d+(Ki|Mi|Gi)$/, 'must be a memory quantity such as "128Mi" or "1Gi"');
+import { containerResourcesSchema, cpuQuantity as cpu, memoryQuantity as memory } from "./quantity";
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label: lowercase letters, digits and '-'");
 
 export const kedaSchema = z.strictObject({
@@ -39,6 +40,45 @@ export const workloadSchema = z.strictObject({
     containerApps: workloadContainerAppsSchema.optional(),
     namespace: dnsLabel.default("workloads"),
     /**
+     * The queue this workload reads, created by the program in the stack's namespace or account (Storage: with
+     * `<queue>-poison`); virtual-node workloads get theirs in the virtual-node broker. Default: the workload's name.
+     * Rules per broker: rules/workloadEntities.ts.
+     */
+    queue: z.string().optional(),
+    /** Service Bus only: read this topic subscription instead of a queue (both created by the program). Default: none. */
+    topic: topicSubscriptionSchema.optional(),
+    /**
+     * Two workloads on one queue or subscription are competing consumers that KEDA scales twice on one backlog (each
+     * scaler sees every message, so together they start up to twice the replicas the backlog needs). Refused unless
+     * every workload on that entity sets this to true. Default: false.
+     */
+    shareEntity: z.boolean().default(false),
+    /**
+     * The image: a reference, `{ ref, registryId }` (another ACR) or `{ build: { context, dockerfile?, target?, args? } }`
+     * (config/workloadImage.ts). Default: the kedascale worker.
+     */
+    image: workloadImageSchema.optional(),
+    /**
+     * The kedascale worker as a runtime for the team's code in `image` (config/handler.ts, docs/worker-runtime.md):
+     * `{ http: { port, path?, healthPath? }, resources }` runs the image beside the worker, `{ exec: [command, args…] }`
+     * runs the worker inside it. Default: none (the worker's built-in handler, or the image on its own).
+     */
+    handler: handlerSchema.optional(),
+    /** The container's command (entrypoint), with `image` only. Default: the image's ENTRYPOINT. */
+    command: z.array(z.string().min(1)).min(1).optional(),
+    /** The container's arguments, with `image` only (the kedascale worker's are kedascale's). Default: the image's CMD. */
+    args: z.array(z.string()).optional(),
+    /**
+     * Extra environment, name → value (plain values: secrets are refused by preflight). Names are portable identifiers;
+     * the contract's names (KEDASCALE_*, and the AZURE_* workload identity sets) are reserved. Default: none.
+     */
+    env: z.record(z.string(), z.string()).default({}),
+    /**
+     * With `image` on AKS nodes: the uid the container runs as. Pods run with runAsNonRoot, so an image whose USER is
+     * root (or a name, which kubelet cannot check) must name a uid here. Default: the image's own USER.
+     */
+    runAsUser: z.int().min(1).max(2147483647).optional(),
+    /**
      * spot: Spot nodes only (required) or preferably (preferred); system: the system pool; any: wherever it fits;
      * virtualNodes: Azure Container Instances through AKS virtual nodes; spotThenVirtualNodes: Spot preferred, ACI when
      * Spot is full (config/virtualNodes.ts; both need messaging.virtualNodes).
@@ -46,10 +86,7 @@ export const workloadSchema = z.strictObject({
     placement: z.enum(["spot", "system", "any", ...VIRTUAL_NODE_PLACEMENTS]).default("spot"),
     spotAffinity: z.enum(["required", "preferred"]).default("required"),
     /** Requests decide how many pods fit a node, and so how many nodes a burst needs. Required. */
-    resources: z.strictObject({
-        requests: z.strictObject({ cpu, memory }),
-        limits: z.strictObject({ cpu: cpu.optional(), memory }),
-    }),
+    resources: containerResourcesSchema,
     /** Messages one pod processes at once (deployment). Jobs take one (--once) or drain. */
     inflight: z.int().min(1).max(256).default(8),
     /** Queue messages per replica/Job (KEDA messageCount/queueLength). Default 5 for deployments, 1 for jobs. */

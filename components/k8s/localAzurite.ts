@@ -15,7 +15,8 @@ import {
     type LocalAzuriteSpec,
 } from "../plan/localAzurite";
 import { deliveryLimits, type DeliveryLimits } from "../plan/delivery";
-import type { K8sObject } from "../plan/workload";
+import type { K8sObject } from "../plan/k8sObject";
+import { poisonQueueName } from "../plan/entities";
 
 export interface LocalAzuriteArgs {
     /** Provider of the laptop cluster (kubeconfig). */
@@ -24,8 +25,8 @@ export interface LocalAzuriteArgs {
     workloadNamespaces: readonly string[];
     /** Namespace objects the caller creates, by name: each Secret waits for its namespace. Default: none (they exist). */
     namespaceResources?: ReadonlyMap<string, pulumi.Resource>;
-    /** The queue the setup Job creates, with `<queueName>-poison`. Default: jobs. */
-    queueName?: string;
+    /** The queues the setup Job creates, each with `<queue>-poison` (one per workload: plan/entities.ts). Required. */
+    queueNames: readonly string[];
     /** Blob container the setup Job creates for results. Default: results. */
     resultsContainerName?: string;
     /** Receives after which the worker moves a message to the poison queue. Default: 5 (the schema's storageQueue.maxDequeueCount). */
@@ -40,11 +41,11 @@ export interface LocalAzuriteArgs {
 
 /**
  * Azurite in a laptop cluster, standing in for Messaging in the `local` stack: its Deployment, Service and volume, the
- * connection Secret in each workload namespace, and a Job that creates the queue, the poison queue and the results
- * container (plan/azuriteSetup.ts). Implements WorkloadMessaging so the same ScaledWorkload runs on it (with
- * `azuriteSecret`: Azurite has no identities, so nothing is ever granted).
+ * connection Secret in each workload namespace, and a Job that creates every workload's queue, its poison queue and the
+ * results container (plan/azuriteSetup.ts). `forQueue` gives the WorkloadMessaging of one queue, so the same
+ * ScaledWorkload runs on it (with `azuriteSecret`: Azurite has no identities, so nothing is ever granted).
  */
-export class LocalAzurite extends pulumi.ComponentResource implements WorkloadMessaging {
+export class LocalAzurite extends pulumi.ComponentResource {
     public readonly namespace: k8s.core.v1.Namespace;
     public readonly volumeClaim: k8s.core.v1.PersistentVolumeClaim;
     public readonly deployment: k8s.apps.v1.Deployment;
@@ -56,6 +57,7 @@ export class LocalAzurite extends pulumi.ComponentResource implements WorkloadMe
     /** Name of the connection Secret, the same in every namespace. */
     public readonly secretName: string;
     public readonly broker: BrokerEndpoint;
+    public readonly queueNames: readonly string[];
     public readonly deliveryLimits: DeliveryLimits;
     public readonly resultsAccountName: pulumi.Output<string>;
     public readonly resultsContainerName: pulumi.Output<string>;
@@ -63,7 +65,7 @@ export class LocalAzurite extends pulumi.ComponentResource implements WorkloadMe
     constructor(name: string, args: LocalAzuriteArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kedascale:k8s:LocalAzurite", name, {}, opts);
         const spec: LocalAzuriteSpec = { namespace: args.namespace ?? "azurite", name: args.name ?? "azurite", storage: args.storage ?? "1Gi" };
-        const queueName = args.queueName ?? "jobs";
+        const queueNames = (this.queueNames = [...new Set(args.queueNames)]);
         const container = args.resultsContainerName ?? "results";
         const provider = args.provider;
         this.secretName = azuriteSecretName(spec);
@@ -99,7 +101,7 @@ export class LocalAzurite extends pulumi.ComponentResource implements WorkloadMe
         }
         this.secrets = secrets;
 
-        const job: K8sObject = renderAzuriteSetupJob(spec, spec.namespace, this.secretName, { queues: [queueName, `${queueName}-poison`], containers: [container] });
+        const job: K8sObject = renderAzuriteSetupJob(spec, spec.namespace, this.secretName, { queues: queueNames.flatMap((q) => [q, poisonQueueName(q)]), containers: [container] });
         this.setupJob = new k8s.batch.v1.Job(
             `${name}-setup`,
             { metadata: job.metadata, spec: job.spec as k8s.types.input.batch.v1.JobSpec },
@@ -107,15 +109,25 @@ export class LocalAzurite extends pulumi.ComponentResource implements WorkloadMe
         );
 
         const endpoint = `http://${azuriteHost(spec)}:${AZURITE_QUEUE_PORT}/${AZURITE_ACCOUNT}`;
-        this.broker = { kind: "storageQueue", queueName, poisonQueueName: `${queueName}-poison`, resourceName: pulumi.output(AZURITE_ACCOUNT), endpoint: pulumi.output(endpoint) };
+        this.broker = { kind: "storageQueue", resourceName: pulumi.output(AZURITE_ACCOUNT), endpoint: pulumi.output(endpoint) };
         this.deliveryLimits = deliveryLimits({ kind: "storageQueue", maxDequeueCount: args.maxDequeueCount ?? 5 });
         this.resultsAccountName = pulumi.output(AZURITE_ACCOUNT);
         this.resultsContainerName = pulumi.output(container);
         this.registerOutputs({ namespace: this.namespace, volumeClaim: this.volumeClaim, deployment: this.deployment, service: this.service, setupJob: this.setupJob });
     }
 
-    /** Azurite has no roles or identities: a workload on it authenticates with the Secret (ScaledWorkload `azuriteSecret`). */
-    grant(who: string, intent: MessagingIntent): authorization.RoleAssignment[] {
-        throw new Error(`LocalAzurite: cannot grant ${intent} to ${who}: Azurite has no identities; give the workload azuriteSecret "${this.secretName}" instead`);
+    /** One queue as a workload sees it. Azurite has no roles or identities: grant throws (use ScaledWorkload `azuriteSecret`). */
+    forQueue(queue: string): WorkloadMessaging {
+        if (!this.queueNames.includes(queue)) throw new Error(`LocalAzurite: no queue "${queue}" (pass it in args.queueNames)`);
+        const secretName = this.secretName;
+        return {
+            broker: { ...this.broker, entity: { queue }, deadLetter: poisonQueueName(queue) },
+            deliveryLimits: this.deliveryLimits,
+            resultsAccountName: this.resultsAccountName,
+            resultsContainerName: this.resultsContainerName,
+            grant(who: string, intent: MessagingIntent): authorization.RoleAssignment[] {
+                throw new Error(`LocalAzurite: cannot grant ${intent} to ${who}: Azurite has no identities; give the workload azuriteSecret "${secretName}" instead`);
+            },
+        };
     }
 }

@@ -41,10 +41,15 @@ export interface ScaledWorkloadArgs {
      * no managed identity, federation or role grant is created, and `messaging.grant` is never called. Default: none.
      */
     azuriteSecret?: string;
-    /** The queue and results; grants are asked of it by intent, named `<messaging>-<serviceAccount>-<intent>-<role>`. */
+    /**
+     * The workload's own queue or topic subscription, and the results (Messaging.forEntity); grants are asked of it by
+     * intent, scoped to that entity, named `<messaging>-<serviceAccount>-<intent>-<role>`.
+     */
     messaging: WorkloadMessaging;
-    /** Worker image, by digest so only a real change rolls pods. */
+    /** The image the workload runs (the kedascale worker's or its own), by digest when built here so only a real change rolls pods. */
     image: pulumi.Input<string>;
+    /** The kedascale worker image, which the load-run template runs (`send`). Default: `image`. */
+    workerImage?: pulumi.Input<string>;
     /** Provider of the target cluster. */
     provider: k8s.Provider;
     /** KEDA's release: every KEDA object depends on it, so destroy removes them before their CRDs (FACTS §9). */
@@ -66,11 +71,12 @@ export interface ScaledWorkloadArgs {
     /**
      * Required with placement virtualNodes or spotThenVirtualNodes, refused otherwise: what an ACI pod uses instead of an
      * identity (FACTS §1). `credential` (Secret key → value, e.g. VirtualNodeCredential.values) becomes the Secret
-     * `<name>-aci-credential`; `dockerConfigJson` (RegistryPullToken) the imagePullSecret `<name>-aci-pull`. Both
-     * Secrets carry the label `kedascale.io/allowed-secret: aci-credential`. `messaging` must then be the virtual-node
-     * Messaging whose queue the credential opens. Default: none.
+     * `<name>-aci-credential`; `dockerConfigJson` (RegistryPullToken, scoped to the image's repository) the
+     * imagePullSecret `<name>-aci-pull`, absent for a public image. Both Secrets carry the label
+     * `kedascale.io/allowed-secret: aci-credential`. `messaging` must then be the virtual-node Messaging's entity the
+     * credential opens. Default: none.
      */
-    virtualNodes?: { credential: pulumi.Input<Record<string, pulumi.Input<string>>>; dockerConfigJson: pulumi.Input<string> };
+    virtualNodes?: { credential: pulumi.Input<Record<string, pulumi.Input<string>>>; dockerConfigJson?: pulumi.Input<string> };
 }
 
 /** One federated identity, its ServiceAccount and the grants its intents need. */
@@ -130,7 +136,7 @@ export class ScaledWorkload extends pulumi.ComponentResource {
             this.virtualNodeServiceAccount = secrets.serviceAccount;
             this.credentialSecret = secrets.credential;
             this.pullSecret = secrets.pull;
-            podDeps = [secrets.serviceAccount, secrets.credential, secrets.pull, ...podPrerequisitesOf(args)];
+            podDeps = [secrets.serviceAccount, secrets.credential, ...(secrets.pull ? [secrets.pull] : []), ...podPrerequisitesOf(args)];
         } else if (args.azuriteSecret !== undefined) {
             // No identity in a laptop cluster: a plain ServiceAccount, the credential is the Azurite Secret.
             const sa = (this.localServiceAccount = this.plainServiceAccount(`${name}-worker-sa`, w.name, w, args));
@@ -146,11 +152,13 @@ export class ScaledWorkload extends pulumi.ComponentResource {
         const shutdown = shutdownBudgetFor(w, args.spotNodes ?? true);
         const m = args.messaging;
         const inputs: pulumi.Output<WorkloadInputs> = pulumi
-            .all([m.broker.resourceName, m.resultsAccountName, m.resultsContainerName, args.image])
-            .apply(([resourceName, account, container, image]) => ({
-                broker: { kind: m.broker.kind, queueName: m.broker.queueName, resourceName, ...m.deliveryLimits },
+            .all([m.broker.resourceName, m.resultsAccountName, m.resultsContainerName, args.image, args.workerImage ?? args.image])
+            .apply(([resourceName, account, container, image, workerImage]) => ({
+                broker: { kind: m.broker.kind, entity: m.broker.entity, resourceName, ...m.deliveryLimits },
                 results: { account, container },
                 image,
+                workerImage,
+                pullSecret: args.virtualNodes?.dockerConfigJson !== undefined,
                 serviceAccountName: w.name,
                 loadServiceAccountName: loadServiceAccountName(w.name),
                 shutdown,
@@ -234,11 +242,15 @@ export class ScaledWorkload extends pulumi.ComponentResource {
             { metadata: { name: credentialSecretName(w.name), namespace: w.namespace, labels }, type: "Opaque", stringData: pulumi.secret(vn.credential) },
             opts,
         ));
-        const pull = (new k8s.core.v1.Secret(
-            `${name}-aci-pull`,
-            { metadata: { name: pullSecretName(w.name), namespace: w.namespace, labels }, type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": pulumi.secret(vn.dockerConfigJson) } },
-            opts,
-        ));
+        // A public image needs no pull secret (plan/workloadImage.ts pullAccess).
+        const pull =
+            vn.dockerConfigJson === undefined
+                ? undefined
+                : new k8s.core.v1.Secret(
+                      `${name}-aci-pull`,
+                      { metadata: { name: pullSecretName(w.name), namespace: w.namespace, labels }, type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": pulumi.secret(vn.dockerConfigJson) } },
+                      opts,
+                  );
         return { serviceAccount, credential, pull };
     }
 

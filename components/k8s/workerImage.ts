@@ -18,9 +18,16 @@ export interface WorkerImageArgs {
     repository?: string;
     /** Target platform. Default: linux/amd64 (AKS node pools here are x64). */
     platform?: string;
+    /** Multi-stage build target. Default: the Dockerfile's last stage. */
+    target?: string;
+    /** Build arguments (`--build-arg`), e.g. an exec handler's WORKER_IMAGE (the worker image by digest). Default: none. */
+    buildArgs?: Record<string, pulumi.Input<string>>;
 }
 
-/** The consumer image, built from consumer/ and pushed to ACR with an Entra token (or to a local registry without one); consumed by digest. */
+/**
+ * An image built here and pushed to ACR with an Entra token (or to a local registry without one), consumed by digest:
+ * the kedascale worker (consumer/, the defaults) or a workload's `image: { build }` (issue 21).
+ */
 export class WorkerImage extends pulumi.ComponentResource {
     public readonly image: docker.Image;
     /** `<loginServer>/<repository>@sha256:…`: pods pin this, so only a real change rolls them. */
@@ -34,7 +41,13 @@ export class WorkerImage extends pulumi.ComponentResource {
             `${name}-image`,
             {
                 imageName: pulumi.interpolate`${args.loginServer}/${args.repository ?? "kedascale-worker"}:latest`,
-                build: { context: args.context, dockerfile: args.dockerfile ?? `${args.context}/consumer/Dockerfile`, platform: args.platform ?? "linux/amd64" },
+                build: {
+                    context: args.context,
+                    dockerfile: args.dockerfile ?? `${args.context}/consumer/Dockerfile`,
+                    platform: args.platform ?? "linux/amd64",
+                    ...(args.target !== undefined ? { target: args.target } : {}),
+                    ...(args.buildArgs !== undefined ? { args: args.buildArgs } : {}),
+                },
                 registry: credentials ? { server: args.loginServer, username: credentials.username, password: pulumi.secret(credentials.password) } : undefined,
             },
             { parent: this },

@@ -57,6 +57,32 @@ export interface WorkloadArgs {
     };
     /** A suspended CronJob `<name>-load` (own sender identity) that only `kubectl create job --from` runs. Default: none. */
     loadTest?: { messages: number; concurrency?: number; size?: number; workMs?: number };
+    /** The queue it reads (ScaledWorkloadArgs.messaging must be that entity). Default: the workload's name. */
+    queue?: string;
+    /** Service Bus: a topic subscription instead of a queue. Default: none. */
+    topic?: { name: string; subscription: string };
+    /** Opt-in to competing consumers on one entity (checked by preflight, not here). Default: false. */
+    shareEntity?: boolean;
+    /**
+     * What the container runs: absent = the kedascale worker (kedascale's command and flags); set = the team's image
+     * (ScaledWorkloadArgs.image is then its resolved reference), with `command`/`args` as given. Default: none.
+     */
+    image?: WorkloadSpec["image"];
+    /** The team image's command. Default: its ENTRYPOINT. */
+    command?: string[];
+    /** The team image's arguments. Default: its CMD. */
+    args?: string[];
+    /** Extra environment (names not KEDASCALE_* nor the AZURE_* identity ones). Default: none. */
+    env?: Record<string, string>;
+    /** A team image's uid (runAsNonRoot holds either way). Default: the image's USER. */
+    runAsUser?: number;
+    /**
+     * The worker as a runtime for the team's code in `image` (config/handler.ts): `http` runs `image` beside the worker
+     * (ScaledWorkloadArgs.workerImage then runs the worker; `resources` are the handler container's own), `exec` runs
+     * the worker inside `image` with this command per message. `http.path` defaults to `/`, `http.healthPath` to
+     * `/healthz`. Default: none.
+     */
+    handler?: { http?: { port: number; path?: string; healthPath?: string }; exec?: string[]; resources?: NonNullable<WorkloadSpec["handler"]>["resources"] };
 }
 
 export function resolveWorkload(w: WorkloadArgs): WorkloadSpec {
@@ -87,6 +113,19 @@ export function resolveWorkload(w: WorkloadArgs): WorkloadSpec {
             activeDeadlineSeconds: job.activeDeadlineSeconds ?? 900,
             successfulJobsHistoryLimit: job.successfulJobsHistoryLimit ?? 10,
             failedJobsHistoryLimit: job.failedJobsHistoryLimit ?? 10,
+        },
+        queue: w.queue,
+        topic: w.topic,
+        shareEntity: w.shareEntity ?? false,
+        image: w.image,
+        command: w.command,
+        args: w.args,
+        env: w.env ?? {},
+        runAsUser: w.runAsUser,
+        handler: w.handler && {
+            ...(w.handler.http ? { http: { port: w.handler.http.port, path: w.handler.http.path ?? "/", healthPath: w.handler.http.healthPath ?? "/healthz" } } : {}),
+            ...(w.handler.exec ? { exec: w.handler.exec } : {}),
+            ...(w.handler.resources ? { resources: w.handler.resources } : {}),
         },
         loadTest: w.loadTest && { messages: w.loadTest.messages, concurrency: w.loadTest.concurrency ?? 32, size: w.loadTest.size ?? 256, workMs: w.loadTest.workMs },
     };

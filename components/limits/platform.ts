@@ -82,3 +82,11 @@ export function nodeAllocatable(size: { vcpus: number; memoryGiB: number }, maxP
         memoryMiB: Math.floor(size.memoryGiB * 1024 - kubeReservedMemoryMiB(size.memoryGiB, maxPods)),
     };
 }
+
+/**
+ * Native sidecars (an init container with `restartPolicy: Always`) are on by default from Kubernetes 1.29 (feature
+ * gate SidecarContainers, beta and on in 1.29, GA in 1.33: kubernetes.io "Sidecar Containers"); an older API server
+ * drops or refuses the field and the handler would run as a plain init container that never exits, so the Job's
+ * worker would never start.
+ */
+export const NATIVE_SIDECAR_MINOR = 29;

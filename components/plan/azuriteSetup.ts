@@ -13,7 +13,7 @@
  * VERB, eleven standard headers (empty here; Content-Length empty when 0), the canonicalized x-ms-* headers, then
  * `/<account><path>` and each query parameter as `\nname:value`.
  */
-import type { K8sObject } from "./workload";
+import type { K8sObject } from "./k8sObject";
 import { AZURITE_IMAGE, AZURITE_SECRET_KEY, type LocalAzuriteSpec } from "./localAzurite";
 
 /** What the Job creates. */

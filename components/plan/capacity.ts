@@ -2,10 +2,12 @@
  * What the stack can grow to, and so which regional vCPU quotas to raise before `pulumi up`.
  * Spot VMs count against the regional "Total Regional Spot vCPUs" quota (lowPriorityCores); Regular VMs
  * against their family quota and "Total Regional vCPUs" (learn.microsoft.com azure/quotas/spot-quota,
- * regional-quota-requests). One surge node per pool is counted because upgrades add it.
+ * regional-quota-requests). Each pool's upgrade surge is counted on top of maxCount (plan/pools.ts surgeNodes):
+ * "Node surges require subscription quota for the requested max surge count for each upgrade operation"
+ * (aks-docs upgrade-aks-node-pools-rolling.md). Spot pools have none (spot-node-pool.md).
  */
 import type { PlatformConfig, PoolConfig } from "../config/schema";
-import { allPools, isSpot } from "./pools";
+import { allPools, isSpot, surgeNodes } from "./pools";
 
 export interface VmSizeInfo {
     readonly vcpus: number;
@@ -27,13 +29,17 @@ export interface PoolCapacity {
     readonly priority: PoolConfig["priority"];
     readonly maxNodes: number;
     readonly vcpusPerNode: number | null;
-    /** vCPUs at maxCount plus one upgrade-surge node. */
+    /** Extra nodes an upgrade adds at maxCount (0 on Spot pools). */
+    readonly surgeNodes: number;
+    /** vCPUs at maxCount plus the upgrade surge. */
     readonly vcpusAtMax: number | null;
     readonly quota: string;
 }
 
 export interface CapacitySummary {
     readonly maxNodes: number;
+    /** maxNodes plus every pool's upgrade surge: what quota, addresses and SNAT are sized for. */
+    readonly peakNodes: number;
     readonly pools: PoolCapacity[];
     /** Quota name → vCPUs to have approved in the region before deploying. */
     readonly quotaToRequest: Record<string, number>;
@@ -46,13 +52,15 @@ export const REGIONAL_QUOTA = "cores";
 export function capacitySummary(cfg: PlatformConfig): CapacitySummary {
     const pools = allPools(cfg).map((p): PoolCapacity => {
         const info = vmSizeInfo(p.vmSize);
-        const vcpusAtMax = info ? (p.maxCount + 1) * info.vcpus : null;
+        const surge = surgeNodes(p);
+        const vcpusAtMax = info ? (p.maxCount + surge) * info.vcpus : null;
         return {
             pool: p.name,
             vmSize: p.vmSize,
             priority: p.priority,
             maxNodes: p.maxCount,
             vcpusPerNode: info?.vcpus ?? null,
+            surgeNodes: surge,
             vcpusAtMax,
             quota: isSpot(p) ? SPOT_QUOTA : (info?.family ?? `family of ${p.vmSize}`),
         };
@@ -66,6 +74,7 @@ export function capacitySummary(cfg: PlatformConfig): CapacitySummary {
     }
     return {
         maxNodes: pools.reduce((s, p) => s + p.maxNodes, 0),
+        peakNodes: pools.reduce((s, p) => s + p.maxNodes + p.surgeNodes, 0),
         pools,
         quotaToRequest,
         howToCheck: `az vm list-usage --location ${cfg.location} --query "[?contains('${Object.keys(quotaToRequest).join(" ")}', name.value)]" -o table`,
@@ -76,6 +85,7 @@ export function capacitySummary(cfg: PlatformConfig): CapacitySummary {
 export function existingClusterCapacity(existing: { resourceGroup: string; name: string }): CapacitySummary {
     return {
         maxNodes: 0,
+        peakNodes: 0,
         pools: [],
         quotaToRequest: {},
         howToCheck: `the existing cluster's pools and quota are its own: az aks nodepool list --resource-group ${existing.resourceGroup} --cluster-name ${existing.name} -o table`,

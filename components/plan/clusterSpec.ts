@@ -4,10 +4,10 @@
  */
 import type { NetworkConfig, PoolConfig } from "../config/schema";
 import { outboundProfile, type OutboundSettings } from "./outbound";
-import { isAutoscaled, isSpot, maxPodsFor, osDiskPlan, poolTaints, type NetworkPlugin } from "./pools";
+import { isAutoscaled, isSpot, maxPodsFor, maxSurgeFor, osDiskPlan, poolTaints, type NetworkPlugin } from "./pools";
 
 /** A pool with every default applied (config's PoolConfig, AksCluster's resolved NodePoolArgs). */
-export type PoolShape = Pick<PoolConfig, "name" | "vmSize" | "priority" | "minCount" | "maxCount" | "osDiskType" | "osDiskSizeGB" | "maxPods" | "zones" | "labels" | "taints">;
+export type PoolShape = Pick<PoolConfig, "name" | "vmSize" | "priority" | "minCount" | "maxCount" | "osDiskType" | "osDiskSizeGB" | "maxPods" | "maxSurge" | "zones" | "labels" | "taints">;
 /** The network fields the AKS network profile is rendered from. */
 export type ClusterNetworkShape = Pick<NetworkConfig, "plugin" | "dataplane" | "podCidr" | "serviceCidr" | "dnsServiceIP">;
 
@@ -30,6 +30,8 @@ export interface PoolSpec {
     scaleSetPriority?: "Spot";
     scaleSetEvictionPolicy?: "Delete";
     spotMaxPrice?: number;
+    /** Regular pools only: ARM refuses maxSurge on Spot pools (plan/pools.ts maxSurgeFor). */
+    upgradeSettings?: { maxSurge: string };
 }
 
 /** Config form: the plugin and the system pool's onlyCriticalAddons come from the stack config. */
@@ -61,6 +63,10 @@ export function nodePoolSpec(pool: PoolShape, opts: { plugin: NetworkPlugin; sys
         nodeLabels: { ...pool.labels, "kedascale.io/pool": pool.name },
         nodeTaints: poolTaints(pool, { system, onlyCriticalAddons: system && opts.onlyCriticalAddons }),
     };
+    // Stated, never left to AKS: its default differs between API versions and docs (10 % vs one node), and
+    // capacity, quota, pod CIDR and SNAT are sized for this value (plan/pools.ts surgeNodes).
+    const maxSurge = maxSurgeFor(pool);
+    if (maxSurge !== undefined) spec.upgradeSettings = { maxSurge };
     if (isSpot(pool)) {
         // Delete (not Deallocate) so evicted VMs free quota; -1 = pay up to the on-demand price, never evicted for price (FACTS §2).
         Object.assign(spec, { scaleSetPriority: "Spot", scaleSetEvictionPolicy: "Delete", spotMaxPrice: -1 });
@@ -78,16 +84,31 @@ export interface NetworkProfileSpec {
     dnsServiceIP: string;
     loadBalancerSku: "standard";
     outboundType: "loadBalancer";
-    loadBalancerProfile: ReturnType<typeof outboundProfile>["loadBalancerProfile"];
+    loadBalancerProfile: ReturnType<typeof outboundProfile>["loadBalancerProfile"] & { backendPoolType: BackendPoolType };
 }
+
+/**
+ * How nodes join the load balancer's backend pools. NodeIP (by IP address) "provides higher efficiencies when updating
+ * services and provisioning load balancers, especially at high node counts" (aks-docs configure-load-balancer-standard.md,
+ * "Change the inbound pool type"); it needs joinLoadBalancer on the VNet (AksCluster grants it) and rules out Private
+ * Link Service, which kedascale does not use. NodeIPConfiguration is the legacy NIC-based membership.
+ */
+export type BackendPoolType = "NodeIP" | "NodeIPConfiguration";
 
 /** AKS's own egress defaults: one managed IP, automatic SNAT ports, 30-minute idle timeout (schema.ts outboundSchema). */
 const DEFAULT_OUTBOUND: OutboundSettings = { outboundIPs: 1, allocatedOutboundPorts: 0, idleTimeoutMinutes: 30 };
 
 /** `outbound` defaults to AKS's (one IP, automatic ports); rules/outbound.ts sizes it for Σ maxCount. */
-export function networkProfileSpec(net: ClusterNetworkShape, outbound: OutboundSettings = DEFAULT_OUTBOUND): NetworkProfileSpec {
+export function networkProfileSpec(net: ClusterNetworkShape, outbound: OutboundSettings = DEFAULT_OUTBOUND, backendPoolType: BackendPoolType = "NodeIPConfiguration"): NetworkProfileSpec {
     const cilium = net.dataplane === "cilium" ? { networkDataplane: "cilium" as const, networkPolicy: "cilium" as const } : {};
-    const common = { serviceCidr: net.serviceCidr, dnsServiceIP: net.dnsServiceIP, loadBalancerSku: "standard" as const, ...outboundProfile(outbound) };
+    const egress = outboundProfile(outbound);
+    const common = {
+        serviceCidr: net.serviceCidr,
+        dnsServiceIP: net.dnsServiceIP,
+        loadBalancerSku: "standard" as const,
+        outboundType: egress.outboundType,
+        loadBalancerProfile: { ...egress.loadBalancerProfile, backendPoolType },
+    };
     switch (net.plugin) {
         case "azureOverlay":
             return { networkPlugin: "azure", networkPluginMode: "overlay", podCidr: net.podCidr, ...cilium, ...common };

@@ -29,6 +29,8 @@
  */
 import type * as azureInputs from "@pulumi/azure-native/types/input";
 import { CONSUMPTION_PROFILE, DEFAULT_MAX_EXECUTIONS, DEFAULT_POLLING_INTERVAL } from "../limits/containerApps";
+import { contractEnv } from "./contract";
+import { isQueue, type BrokerKind, type Entity } from "./entities";
 
 /**
  * What one ACA job runs and how it scales: the component's own settings, mapped from a workload's config by
@@ -59,10 +61,19 @@ export interface ContainerAppsJobSettings {
     replicaTimeout?: number;
     /** Retries of a failed replica. Default 2 (the AKS ScaledJob's backoffLimit default). */
     replicaRetryLimit?: number;
+    /**
+     * A team image (issue 21): its command and arguments replace the kedascale worker's `work --<mode>` (then `mode`
+     * has no meaning). Default: none (the kedascale worker).
+     */
+    teamImage?: { command?: string[]; args?: string[] };
+    /** Extra environment after the contract's (names checked by preflight). Default: none. */
+    env?: Record<string, string>;
 }
 
 /** The settings with every default filled in. */
-export function resolveContainerAppsJobSettings(s: ContainerAppsJobSettings): Required<ContainerAppsJobSettings> {
+export type ResolvedContainerAppsJobSettings = Required<Omit<ContainerAppsJobSettings, "teamImage">> & Pick<ContainerAppsJobSettings, "teamImage">;
+
+export function resolveContainerAppsJobSettings(s: ContainerAppsJobSettings): ResolvedContainerAppsJobSettings {
     return {
         mode: s.mode ?? "once",
         cpu: s.cpu,
@@ -76,17 +87,23 @@ export function resolveContainerAppsJobSettings(s: ContainerAppsJobSettings): Re
         replicaCompletionCount: s.replicaCompletionCount ?? 1,
         replicaTimeout: s.replicaTimeout ?? 900,
         replicaRetryLimit: s.replicaRetryLimit ?? 2,
+        teamImage: s.teamImage,
+        env: s.env ?? {},
     };
 }
 
 /** Resolved values the job needs; strings, because rendering happens once Azure outputs are known. */
 export interface ContainerAppsJobInputs {
-    readonly broker: { kind: "serviceBus" | "storageQueue"; queueName: string; resourceName: string; lockDurationMs: number; maxDeliveryCount: number };
+    /** The workload's own queue or topic subscription in its broker. */
+    readonly broker: { kind: BrokerKind; entity: Entity; resourceName: string; lockDurationMs: number; maxDeliveryCount: number };
     readonly results: { account: string; container: string };
-    /** Worker image by digest, so a code change rolls out and an unchanged one does not. */
+    /** The image (the worker's or the team's), by digest when built here, so a code change rolls out and an unchanged one does not. */
     readonly image: string;
-    /** The ACR login server the image is pulled from (e.g. kedascaleacr1a2b3c.azurecr.io). */
-    readonly registryServer: string;
+    /**
+     * The ACR login server the image is pulled from with the worker identity (e.g. kedascaleacr1a2b3c.azurecr.io, or
+     * another ACR's); none for a public image, which ACA pulls anonymously (plan/workloadImage.ts pullAccess).
+     */
+    readonly registryServer?: string;
     /** The worker's user-assigned identity: resource id and client id (AZURE_CLIENT_ID for ManagedIdentityCredential). */
     readonly workerIdentity: { id: string; clientId: string };
     /** The scale rule's user-assigned identity (resource id). */
@@ -120,7 +137,7 @@ export interface ContainerAppsJobSpec {
         };
     };
     identity: { type: "UserAssigned"; userAssignedIdentities: string[] };
-    template: { containers: { name: string; image: string; args: string[]; env: AcaEnvVar[]; resources: { cpu: number; memory: string } }[] };
+    template: { containers: { name: string; image: string; command?: string[]; args?: string[]; env: AcaEnvVar[]; resources: { cpu: number; memory: string } }[] };
     workloadProfileName: string;
 }
 
@@ -148,18 +165,21 @@ export function scaleRule(settings: ContainerAppsJobSettings, inputs: ContainerA
     const target = String(s.messagesPerExecution);
     const activation = String(s.activationMessages);
     const b = inputs.broker;
+    const e = b.entity;
+    // KEDA's azure-servicebus metadata: queueName, or topicName + subscriptionName (ACA passes them through, FACTS §7).
+    const where: Record<string, string> = isQueue(e) ? { queueName: e.queue } : { topicName: e.topic, subscriptionName: e.subscription };
     return b.kind === "serviceBus"
         ? {
               name: "queue",
               type: "azure-servicebus",
               // `namespace` is required with identity auth: there is no connection string to take it from (FACTS §9).
-              metadata: { queueName: b.queueName, namespace: b.resourceName, messageCount: target, activationMessageCount: activation },
+              metadata: { ...where, namespace: b.resourceName, messageCount: target, activationMessageCount: activation },
               identity: inputs.scalerIdentity.id,
           }
         : {
               name: "queue",
               type: "azure-queue",
-              metadata: { queueName: b.queueName, accountName: b.resourceName, queueLength: target, activationQueueLength: activation },
+              metadata: { ...where, accountName: b.resourceName, queueLength: target, activationQueueLength: activation },
               identity: inputs.scalerIdentity.id,
           };
 }
@@ -168,19 +188,14 @@ export function scaleRule(settings: ContainerAppsJobSettings, inputs: ContainerA
  * The worker's environment: where the queue and results are, the queue's lock and delivery limit it must match,
  * and AZURE_CLIENT_ID so the credential asks ACA's identity endpoint for the worker identity's token (the job also
  * carries the scaler identity; without a client id the request would be ambiguous). Every KEDASCALE_* name is a
- * flag the worker reads (consumer/src/options.ts; test/containerAppsJob.test.ts checks).
+ * flag the worker reads or a contract variable (plan/contract.ts; test/containerAppsJob.test.ts checks). The
+ * workload's own `env` follows.
  */
-export function workerEnv(inputs: ContainerAppsJobInputs): AcaEnvVar[] {
-    const b = inputs.broker;
+export function workerEnv(inputs: ContainerAppsJobInputs, own: Record<string, string> = {}): AcaEnvVar[] {
     return [
-        { name: "KEDASCALE_BROKER", value: b.kind },
-        { name: "KEDASCALE_QUEUE", value: b.queueName },
-        b.kind === "serviceBus" ? { name: "KEDASCALE_SERVICEBUS_NAMESPACE", value: b.resourceName } : { name: "KEDASCALE_STORAGE_ACCOUNT", value: b.resourceName },
-        { name: "KEDASCALE_RESULTS_ACCOUNT", value: inputs.results.account },
-        { name: "KEDASCALE_RESULTS_CONTAINER", value: inputs.results.container },
-        { name: "KEDASCALE_LOCK_DURATION_MS", value: String(b.lockDurationMs) },
-        { name: "KEDASCALE_MAX_DELIVERY_COUNT", value: String(b.maxDeliveryCount) },
+        ...contractEnv(inputs, "identity"),
         { name: "AZURE_CLIENT_ID", value: inputs.workerIdentity.clientId },
+        ...Object.entries(own).map(([name, value]) => ({ name, value })),
     ];
 }
 
@@ -192,7 +207,7 @@ export function renderContainerAppsJob(settings: ContainerAppsJobSettings, input
             triggerType: "Event",
             replicaTimeout: s.replicaTimeout,
             replicaRetryLimit: s.replicaRetryLimit,
-            registries: [{ server: inputs.registryServer, identity: inputs.workerIdentity.id }],
+            registries: inputs.registryServer === undefined ? [] : [{ server: inputs.registryServer, identity: inputs.workerIdentity.id }],
             identitySettings: [
                 { identity: inputs.workerIdentity.id, lifecycle: "Main" },
                 { identity: inputs.scalerIdentity.id, lifecycle: "None" },
@@ -209,8 +224,10 @@ export function renderContainerAppsJob(settings: ContainerAppsJobSettings, input
                 {
                     name: "worker",
                     image: inputs.image,
-                    args: ["work", `--${s.mode}`],
-                    env: workerEnv(inputs),
+                    ...(s.teamImage === undefined
+                        ? { args: ["work", `--${s.mode}`] }
+                        : { ...(s.teamImage.command ? { command: [...s.teamImage.command] } : {}), ...(s.teamImage.args ? { args: [...s.teamImage.args] } : {}) }),
+                    env: workerEnv(inputs, s.env),
                     resources: { cpu: s.cpu, memory: acaMemory(s.memoryGi) },
                 },
             ],

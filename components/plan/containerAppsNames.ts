@@ -8,7 +8,7 @@
  * letter, ending alphanumeric; Log Analytics workspaces 4–63 letters, digits and '-', starting and ending
  * alphanumeric. All are unique per resource group (the stack's own).
  */
-import type { NameRule } from "./names";
+import type { NameRule } from "./naming";
 
 export const ACA_NAME_RULES = {
     containerAppsJob: { min: 2, max: 32, pattern: /^[a-z](?!.*--)[-a-z0-9]*[a-z0-9]$/, describe: "2–32 lowercase letters, digits and single '-', starting with a letter, ending alphanumeric" },

@@ -10,7 +10,7 @@
  * the Go azqueue SDK, which honours explicit endpoints (FACTS §9) — `UseDevelopmentStorage=true` would point at
  * 127.0.0.1 inside KEDA's own pod.
  */
-import type { K8sObject } from "./workload";
+import type { K8sObject } from "./k8sObject";
 
 /**
  * Pinned Azurite image: the same release as the `azurite` devDependency the tests run against (package.json), so the

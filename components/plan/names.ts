@@ -11,17 +11,14 @@ import { needsCluster, onContainerApps } from "../config/containerApps";
 import { ACA_SUBNET, acaScalerIdentityName, acaWorkerIdentityName } from "./containerAppsNames";
 import type { StackConfig } from "../config/stack";
 import type { WorkloadConfig } from "../config/workloads";
-import { compactName, dashedName } from "./naming";
+import { compactName, dashedName, type NameRule } from "./naming";
+import { entityKey, isQueue, poisonQueueName, readsVirtualNodeBroker, workloadEntity, type BrokerKind } from "./entities";
+export { poisonQueueName };
+import { imageSource, WORKER_REPOSITORY } from "./workloadImage";
 import { onVirtualNodes } from "../config/virtualNodes";
 import { credentialSecretName, pullSecretName, virtualNodeNames } from "./virtualNodes";
 
-/** A name's service rule: length bounds, allowed shape, and what a user should read in a message. */
-export interface NameRule {
-    readonly min: number;
-    readonly max: number;
-    readonly pattern: RegExp;
-    readonly describe: string;
-}
+export type { NameRule } from "./naming";
 
 const rule = (min: number, max: number, pattern: RegExp, describe: string): NameRule => ({ min, max, pattern, describe });
 
@@ -34,7 +31,16 @@ export const NAME_RULES = {
     registry: rule(5, 50, /^[a-z0-9]+$/, "5–50 lowercase letters and digits (globally unique)"),
     serviceBusNamespace: rule(6, 50, /^[A-Za-z][-A-Za-z0-9]*[A-Za-z0-9]$/, "6–50 letters, digits and '-', starting with a letter, ending alphanumeric, not ending in -sb or -mgmt (globally unique)"),
     storageAccount: rule(3, 24, /^[a-z0-9]+$/, "3–24 lowercase letters and digits (globally unique)"),
-    queue: rule(3, 63, /^[a-z0-9](?!.*--)[-a-z0-9]*[a-z0-9]$/, "3–63 lowercase letters, digits and single '-', starting and ending alphanumeric"),
+    queue: rule(3, 63, /^[a-z0-9](?!.*--)[-a-z0-9]*[a-z0-9]$/, "3–63 lowercase letters, digits and single '-', starting and ending alphanumeric (Storage queue)"),
+    // resource-name-rules.md, Microsoft.ServiceBus: queues and topics 1–260 letters, digits, '.', '-', '_' and '/',
+    // starting and ending alphanumeric; subscriptions 1–50 without '/' (ManagementConstants agree: 260, 260, 50). '/' is
+    // refused here as well: it nests an entity path, and an ARM child resource name cannot hold it.
+    serviceBusEntity: rule(1, 260, /^[A-Za-z0-9]([-\w.]*[A-Za-z0-9])?$/, "1–260 letters, digits, '.', '-' and '_', starting and ending alphanumeric (Service Bus queue or topic)"),
+    serviceBusSubscription: rule(1, 50, /^[A-Za-z0-9]([-\w.]*[A-Za-z0-9])?$/, "1–50 letters, digits, '.', '-' and '_', starting and ending alphanumeric (Service Bus subscription)"),
+    // ACR scope maps and tokens: 5–50 letters, digits, '-' and '_' (resource-name-rules.md, Microsoft.ContainerRegistry).
+    acrToken: rule(5, 50, /^[A-Za-z0-9][-\w]*$/, "5–50 letters, digits, '-' and '_'"),
+    // An OCI repository path (distribution/reference: lowercase path components joined by '/'; plan/imageReference.ts).
+    acrRepository: rule(1, 255, /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, "lowercase path components of letters and digits joined by '.', '_', '__', '-' or '/'"),
     blobContainer: rule(3, 63, /^[a-z0-9](?!.*--)[-a-z0-9]*[a-z0-9]$/, "3–63 lowercase letters, digits and single '-'"),
     userAssignedIdentity: rule(3, 128, /^[A-Za-z0-9][-\w]*$/, "3–128 letters, digits, '-' and '_', starting alphanumeric"),
     federatedCredential: rule(3, 120, /^[A-Za-z0-9][-\w]*$/, "3–120 letters, digits, '-' and '_', starting alphanumeric (FACTS §4)"),
@@ -60,7 +66,6 @@ export const registryName = (namePrefix: string, suffix: string): string => comp
 export const serviceBusNamespaceName = (namePrefix: string, stack: string, suffix: string): string => dashedName(namePrefix, stack, suffix);
 export const queueAccountName = (namePrefix: string, suffix: string): string => compactName([namePrefix, "q", suffix], 24);
 export const resultsAccountName = (namePrefix: string, suffix: string): string => compactName([namePrefix, "res", suffix], 24);
-export const poisonQueueName = (queue: string): string => `${queue}-poison`;
 export const kedaIdentityName = (base: string): string => `${base}-keda`;
 export const workloadIdentityName = (base: string, workload: string): string => `${base}-${workload}`;
 export const loadIdentityName = (base: string, workload: string): string => `${base}-${workload}-load`;
@@ -101,7 +106,7 @@ function workloadNames(base: string, w: WorkloadConfig, i: number): DerivedName[
         ...(onVirtualNodes(w)
             ? [
                   { kind: "k8sObject", name: credentialSecretName(w.name), what: `credential Secret of workload ${w.name}`, keys, scope: `Secret in ${inNs}` } as const,
-                  { kind: "k8sObject", name: pullSecretName(w.name), what: `image pull Secret of workload ${w.name}`, keys, scope: `Secret in ${inNs}` } as const,
+                  ...(imageSource(w).from === "stackRegistry" ? [{ kind: "k8sObject", name: pullSecretName(w.name), what: `image pull Secret of workload ${w.name}`, keys, scope: `Secret in ${inNs}` } as const] : []),
               ]
             : [
                   { kind: "userAssignedIdentity", name: workloadIdentityName(base, w.name), what: `identity of workload ${w.name}`, keys: [k("namePrefix"), nameKey], scope: "resource group" } as const,
@@ -140,6 +145,30 @@ function containerAppsWorkloadNames(base: string, w: WorkloadConfig, i: number):
         { kind: "userAssignedIdentity", name: acaWorkerIdentityName(base, w.name), what: `identity of workload ${w.name} (Container Apps job)`, keys, scope: "resource group" },
         { kind: "userAssignedIdentity", name: acaScalerIdentityName(base, w.name), what: `scale-rule identity of workload ${w.name}`, keys, scope: "resource group" },
     ];
+}
+
+/** The entities of some workloads in one broker: queues (and Storage poison queues), topics, subscriptions; shared ones once. */
+function entityNames(kind: BrokerKind, workloads: readonly { w: WorkloadConfig; i: number }[], scope: string): DerivedName[] {
+    const names: DerivedName[] = [];
+    const seen = new Set<string>();
+    for (const { w, i } of workloads) {
+        const e = workloadEntity(w);
+        const keyOf = w.topic ? [k("workloads", i, "topic")] : w.queue !== undefined ? [k("workloads", i, "queue")] : [k("workloads", i, "name")];
+        if (seen.has(entityKey(e))) continue;
+        seen.add(entityKey(e));
+        if (isQueue(e)) {
+            if (kind === "storageQueue") {
+                names.push({ kind: "queue", name: e.queue, what: `storage queue of workload ${w.name}`, keys: keyOf, scope });
+                names.push({ kind: "queue", name: poisonQueueName(e.queue), what: `poison queue of workload ${w.name}`, keys: keyOf, scope });
+            } else names.push({ kind: "serviceBusEntity", name: e.queue, what: `Service Bus queue of workload ${w.name}`, keys: keyOf, scope });
+        } else {
+            // A topic shared by several subscriptions is one entity; only its name's rule is checked once per name.
+            if (!seen.has(`topic:${e.topic}`)) names.push({ kind: "serviceBusEntity", name: e.topic, what: `Service Bus topic of workload ${w.name}`, keys: keyOf, scope });
+            seen.add(`topic:${e.topic}`);
+            names.push({ kind: "serviceBusSubscription", name: e.subscription, what: `subscription of workload ${w.name}`, keys: keyOf, scope: `topic ${e.topic}` });
+        }
+    }
+    return names;
 }
 
 export function derivedNames(cfg: Pick<StackConfig, "namePrefix" | "messaging" | "keda" | "workloads" | "cluster" | "containerApps">, stack: string, suffix = SUFFIX_PLACEHOLDER): DerivedName[] {
@@ -182,34 +211,40 @@ export function derivedNames(cfg: Pick<StackConfig, "namePrefix" | "messaging" |
         if (!createdCluster.some((n) => n.kind === "vnet")) names.push({ kind: "vnet", name: vnetName(base), what: "virtual network", keys: prefixKeys, scope: rg });
         names.push({ kind: "subnet", name: ACA_SUBNET, what: "Container Apps subnet", keys: subnetKeys, scope: "vnet" });
     }
-    const queueKey = [k("messaging", "queueName")];
-    if (cfg.messaging.broker === "serviceBus") {
-        names.push(
-            { kind: "serviceBusNamespace", name: serviceBusNamespaceName(cfg.namePrefix, stack, suffix), what: "Service Bus namespace", keys: prefixKeys, scope: "Azure (global)" },
-            { kind: "queue", name: cfg.messaging.queueName, what: "Service Bus queue", keys: queueKey, scope: "Service Bus namespace" },
-        );
-    } else {
-        names.push(
-            { kind: "storageAccount", name: queueAccountName(cfg.namePrefix, suffix), what: "queue storage account", keys: prefixKeys, scope: "Azure (global)" },
-            { kind: "queue", name: cfg.messaging.queueName, what: "storage queue", keys: queueKey, scope: "queue account" },
-            { kind: "queue", name: poisonQueueName(cfg.messaging.queueName), what: "poison queue", keys: queueKey, scope: "queue account" },
-        );
-    }
     cfg.workloads.forEach((w, i) => names.push(...(onContainerApps(w) ? containerAppsWorkloadNames(base, w, i) : workloadNames(base, w, i))));
+    // Every workload's entity (plan/entities.ts): in the stack's broker, or in the virtual-node broker for ACI workloads.
+    const stackWorkloads = cfg.workloads.map((w, i) => ({ w, i })).filter(({ w }) => !readsVirtualNodeBroker(w));
+    const vnWorkloads = clusterStack ? cfg.workloads.map((w, i) => ({ w, i })).filter(({ w }) => readsVirtualNodeBroker(w)) : [];
+    if (cfg.messaging.broker === "serviceBus") {
+        names.push({ kind: "serviceBusNamespace", name: serviceBusNamespaceName(cfg.namePrefix, stack, suffix), what: "Service Bus namespace", keys: prefixKeys, scope: "Azure (global)" });
+    } else {
+        names.push({ kind: "storageAccount", name: queueAccountName(cfg.namePrefix, suffix), what: "queue storage account", keys: prefixKeys, scope: "Azure (global)" });
+    }
+    names.push(...entityNames(cfg.messaging.broker, stackWorkloads, cfg.messaging.broker === "serviceBus" ? "Service Bus namespace" : "queue account"));
     // Virtual-node workloads' own broker (issue 12; components/stackArgs.ts virtualNodeMessagingArgs).
     const vn = cfg.messaging.virtualNodes;
-    if (vn && clusterStack && cfg.workloads.some((w) => !onContainerApps(w) && onVirtualNodes(w))) {
+    if (vn && vnWorkloads.length > 0) {
         const vnKeys = [k("namePrefix"), k("messaging", "virtualNodes")];
-        const vnQueue = [k("messaging", "virtualNodes", "queueName")];
+        const vnKind = vn.broker ?? cfg.messaging.broker;
         names.push(
-            (vn.broker ?? cfg.messaging.broker) === "serviceBus"
+            vnKind === "serviceBus"
                 ? { kind: "serviceBusNamespace", name: virtualNodeNames.serviceBusNamespace(cfg.namePrefix, stack, suffix), what: "virtual-node Service Bus namespace", keys: vnKeys, scope: "Azure (global)" }
                 : { kind: "storageAccount", name: virtualNodeNames.queueAccount(cfg.namePrefix, suffix), what: "virtual-node queue storage account", keys: vnKeys, scope: "Azure (global)" },
             { kind: "storageAccount", name: virtualNodeNames.resultsAccount(cfg.namePrefix, suffix), what: "virtual-node results storage account", keys: vnKeys, scope: "Azure (global)" },
-            { kind: "queue", name: vn.queueName, what: "virtual-node queue", keys: vnQueue, scope: "virtual-node broker" },
+            ...entityNames(vnKind, vnWorkloads, "virtual-node broker"),
         );
-        if ((vn.broker ?? cfg.messaging.broker) === "storageQueue") names.push({ kind: "queue", name: poisonQueueName(vn.queueName), what: "virtual-node poison queue", keys: vnQueue, scope: "virtual-node broker" });
+        for (const { w, i } of vnWorkloads) {
+            const source = imageSource(w);
+            if (source.from !== "stackRegistry") continue;
+            names.push({ kind: "acrToken", name: virtualNodeNames.pullToken(base, w.name), what: `image pull token of workload ${w.name}`, keys: [k("namePrefix"), k("workloads", i, "name")], scope: "registry" });
+        }
     }
+    // Repositories the stack pushes to: the worker's, and one per `image: { build }` (named after the workload).
+    names.push({ kind: "acrRepository", name: WORKER_REPOSITORY, what: "kedascale worker repository", keys: [], scope: "registry repository" });
+    cfg.workloads.forEach((w, i) => {
+        const source = imageSource(w);
+        if (source.from === "stackRegistry" && source.build) names.push({ kind: "acrRepository", name: source.repository, what: `image repository of workload ${w.name}`, keys: [k("workloads", i, "name"), k("workloads", i, "image", "build")], scope: "registry repository" });
+    });
     return names;
 }
 

@@ -15,3 +15,11 @@ export function compactName(parts: string[], max: number): string {
 export function dashedName(...parts: string[]): string {
     return parts.join("-").toLowerCase().replace(/[^a-z0-9-]/g, "-");
 }
+
+/** A name's service rule: length bounds, allowed shape, and what a user should read in a message (names.ts, containerAppsNames.ts). */
+export interface NameRule {
+    readonly min: number;
+    readonly max: number;
+    readonly pattern: RegExp;
+    readonly describe: string;
+}

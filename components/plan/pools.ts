@@ -35,6 +35,50 @@ export function maxClusterNodes(cfg: PlatformConfig): number {
     return allPools(cfg).reduce((sum, p) => sum + p.maxCount, 0);
 }
 
+/**
+ * Upgrade surge rendered on Regular pools when none is given: the AKS API's own default ("If not specified, the
+ * default is 10%": azure-native AgentPoolUpgradeSettings.maxSurge) and the low end of AKS's 10–20 % for pools past
+ * 500 nodes (aks-docs best-practices-performance-scale-large.md). Stated so the arithmetic below is what AKS does,
+ * whichever default a given API version or doc page claims (upgrade-aks-node-pools-rolling.md still says one node).
+ */
+export const DEFAULT_MAX_SURGE = "10%";
+
+/** maxSurge as AKS takes it: a node count ("5") or a percentage of the pool, 1–100 % ("33%") (upgrade-aks-node-pools-rolling.md). */
+export const MAX_SURGE_FORMAT = /^([1-9]\d*|([1-9]\d?|100)%)$/;
+
+/**
+ * The maxSurge to render: none on Spot pools, which have no surge nodes ("There are no surge nodes available for
+ * Spot node pool upgrades": aks-docs spot-node-pool.md) and where ARM refuses the field ("Spot pools can't set max
+ * surge", InvalidParameter agentPoolProfile.upgrade.maxSurge: terraform-provider-azurerm#19355, #31129); the given
+ * value or DEFAULT_MAX_SURGE on Regular pools.
+ */
+export function maxSurgeFor(pool: Pick<PoolConfig, "priority" | "maxSurge">): string | undefined {
+    return isSpot(pool) ? undefined : (pool.maxSurge ?? DEFAULT_MAX_SURGE);
+}
+
+/**
+ * Extra nodes an upgrade of this pool adds at its largest: a percentage of the pool size rounded up, never more than
+ * the nodes being upgraded (upgrade-aks-node-pools-rolling.md: "A percent value is rounded up to the nearest node
+ * count. If the max surge value is higher than the required number of nodes to be upgraded, the number of nodes to be
+ * upgraded is used"). These nodes need quota, IPs, pod CIDR blocks and SNAT ports like any other.
+ */
+export function surgeNodes(pool: Pick<PoolConfig, "priority" | "maxSurge" | "maxCount">): number {
+    const surge = maxSurgeFor(pool);
+    if (surge === undefined || !MAX_SURGE_FORMAT.test(surge)) return 0;
+    const n = surge.endsWith("%") ? Math.ceil((pool.maxCount * Number(surge.slice(0, -1))) / 100) : Number(surge);
+    return Math.min(n, pool.maxCount);
+}
+
+/** A pool at maxCount in the middle of an upgrade: maxCount plus its surge. */
+export function peakPoolNodes(pool: Pick<PoolConfig, "priority" | "maxSurge" | "maxCount">): number {
+    return pool.maxCount + surgeNodes(pool);
+}
+
+/** Every node the cluster can hold at once: Σ (maxCount + upgrade surge) over every pool, the system pool included. */
+export function peakClusterNodes(cfg: Pick<PlatformConfig, "cluster" | "pools">): number {
+    return [cfg.cluster.systemPool, ...cfg.pools].reduce((sum, p) => sum + peakPoolNodes(p), 0);
+}
+
 /** Labels and taint AKS itself puts on Spot nodes (FACTS §2); workloads tolerate and select these. */
 export const SPOT_LABEL = { key: "kubernetes.azure.com/scalesetpriority", value: "spot" } as const;
 export const SPOT_TAINT = `${SPOT_LABEL.key}=${SPOT_LABEL.value}:NoSchedule`;

@@ -1,6 +1,9 @@
 /** How long a workload's pods get to stop, from where they may run (pure; rules/shutdown.ts checks config against it). */
 import type { PoolConfig } from "../config/schema";
-import type { WorkloadSpec } from "./workload";
+import type { WorkloadConfig } from "../config/workloads";
+
+/** The fields a budget reads (a WorkloadSpec or a config workload). */
+type WorkloadSpec = Pick<WorkloadConfig, "placement" | "terminationGracePeriodSeconds">;
 
 /**
  * Shutdown budgets (FACTS §2, §9). A pod that can land on a Spot node gets at most ~30 s: Azure sends the

@@ -144,5 +144,6 @@ export const virtualNodeNames = {
     serviceBusNamespace: (namePrefix: string, stack: string, suffix: string): string => dashedName(namePrefix, stack, "aci", suffix),
     queueAccount: (namePrefix: string, suffix: string): string => compactName([namePrefix, "aciq", suffix], 24),
     resultsAccount: (namePrefix: string, suffix: string): string => compactName([namePrefix, "acir", suffix], 24),
-    pullToken: (base: string): string => `${base}-aci-pull`.slice(0, 50),
+    /** One token per virtual-node workload, scoped to that workload's repository (preflight checks its length). */
+    pullToken: (base: string, workload: string): string => `${base}-${workload}-pull`,
 };

@@ -8,7 +8,15 @@ import type { ShutdownBudget } from "./shutdown";
 import { SPOT_LABEL } from "./pools";
 import { onVirtualNodes } from "../config/virtualNodes";
 import { azuriteCredentialEnv } from "./localAzurite";
+import { contractEnv } from "./contract";
+import { isQueue, type BrokerKind, type Entity } from "./entities";
+import type { K8sObject } from "./k8sObject";
 import { aciResources, credentialEnv, pullSecretName, virtualNodePlacement, WORKER_COMMAND } from "./virtualNodes";
+import { runsWorker, workloadRuntime } from "./workloadImage";
+import { handlerFlags, WORKER_HEALTH_PORT } from "./handler";
+import { handlerContainer, ownEnv, teamSecurityContext, HANDLER_CONTAINER, SKIP_IDENTITY_ANNOTATION, TEAM_TMP } from "./teamContainer";
+
+export type { K8sObject } from "./k8sObject";
 
 /**
  * One workload with every default applied: what the config schema yields, and what ScaledWorkload resolves its
@@ -19,10 +27,18 @@ export type WorkloadSpec = Omit<WorkloadConfig, "platform" | "containerApps">;
 
 /** Resolved values the objects need; strings, because rendering happens once Azure outputs are known. */
 export interface WorkloadInputs {
-    readonly broker: { kind: "serviceBus" | "storageQueue"; queueName: string; resourceName: string; lockDurationMs: number; maxDeliveryCount: number };
+    /** The workload's own queue or topic subscription, in its broker (plan/entities.ts). */
+    readonly broker: { kind: BrokerKind; entity: Entity; resourceName: string; lockDurationMs: number; maxDeliveryCount: number };
     readonly results: { account: string; container: string };
-    /** Image by digest, so a code change rolls out and an unchanged one does not. */
+    /** The workload's image: the kedascale worker's or the team's, by digest when built here. */
     readonly image: string;
+    /** The kedascale worker image, which the load-run template always runs (its `send`). Default: `image`. */
+    readonly workerImage?: string;
+    /**
+     * Virtual nodes: whether pods pull with the workload's ACR token (`<name>-aci-pull`): an image in the stack's
+     * registry. A public image needs none. Default: true.
+     */
+    readonly pullSecret?: boolean;
     readonly serviceAccountName: string;
     readonly loadServiceAccountName: string;
     /** How long a stopping pod has, from its placement (shutdownBudget). */
@@ -34,21 +50,20 @@ export interface WorkloadInputs {
     readonly azuriteSecret?: string;
 }
 
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace: string; labels?: Record<string, string> }; spec: Record<string, any> };
-
 export const KEDA_API = "keda.sh/v1alpha1";
 const WORKLOAD_IDENTITY_LABEL = { "azure.workload.identity/use": "true" };
 /** AKS labels system-pool nodes kubernetes.azure.com/mode=system. */
 const SYSTEM_NODE_SELECTOR = { "kubernetes.azure.com/mode": "system" };
 const CRITICAL_ADDONS_TOLERATION = { key: "CriticalAddonsOnly", operator: "Exists" };
 const SPOT_TOLERATION = { key: SPOT_LABEL.key, operator: "Equal", value: SPOT_LABEL.value, effect: "NoSchedule" };
-const HEALTH_PORT = 8080;
+const HEALTH_PORT = WORKER_HEALTH_PORT;
 
 /**
  * The workload-identity webhook label, except on virtual-node pods: ACI runs no workload identity (FACTS §1), and
- * the webhook's projected token volume is one more volume the pod cannot use.
+ * the webhook's projected token volume is one more volume the pod cannot use; nor in the local stack, whose laptop
+ * cluster has no webhook and whose pods authenticate with Azurite's Secret.
  */
-const identityLabel = (w: Pick<WorkloadSpec, "placement">) => (onVirtualNodes(w) ? {} : WORKLOAD_IDENTITY_LABEL);
+const identityLabel = (w: Pick<WorkloadSpec, "placement">, inputs: Pick<WorkloadInputs, "azuriteSecret">) => (onVirtualNodes(w) || inputs.azuriteSecret !== undefined ? {} : WORKLOAD_IDENTITY_LABEL);
 
 export function triggerAuthenticationName(w: WorkloadSpec): string {
     return `${w.name}-azure-workload`;
@@ -75,26 +90,7 @@ export function placement(w: WorkloadSpec): Record<string, unknown> {
     }
 }
 
-function brokerEnv(inputs: WorkloadInputs, secretCredential: boolean): { name: string; value: string }[] {
-    const b = inputs.broker;
-    // A virtual-node pod has no identity: it connects with the Secret's connection strings (credentialEnv), so the
-    // names that select identity auth are left out rather than ignored.
-    const identityNames = secretCredential
-        ? []
-        : [
-              b.kind === "serviceBus" ? { name: "KEDASCALE_SERVICEBUS_NAMESPACE", value: b.resourceName } : { name: "KEDASCALE_STORAGE_ACCOUNT", value: b.resourceName },
-              { name: "KEDASCALE_RESULTS_ACCOUNT", value: inputs.results.account },
-          ];
-    return [
-        { name: "KEDASCALE_BROKER", value: b.kind },
-        { name: "KEDASCALE_QUEUE", value: b.queueName },
-        ...identityNames,
-        { name: "KEDASCALE_RESULTS_CONTAINER", value: inputs.results.container },
-        { name: "KEDASCALE_LOCK_DURATION_MS", value: String(b.lockDurationMs) },
-        { name: "KEDASCALE_MAX_DELIVERY_COUNT", value: String(b.maxDeliveryCount) },
-    ];
-}
-
+/** The kedascale worker's container hardening (its image runs as `node`, uid 1000: consumer/Dockerfile). */
 const SECURE_CONTAINER = {
     allowPrivilegeEscalation: false,
     readOnlyRootFilesystem: true,
@@ -103,35 +99,73 @@ const SECURE_CONTAINER = {
     capabilities: { drop: ["ALL"] },
 };
 
-function podSpec(w: WorkloadSpec, inputs: WorkloadInputs, args: string[], extra: Record<string, unknown>, extraEnv: Record<string, unknown>[] = []): Record<string, unknown> {
+/**
+ * The container's command and arguments: kedascale's for its worker (`args`, with a handler's flags last), the
+ * workload's own for a team image. An exec image is built FROM the worker image, so the worker's ENTRYPOINT (and on
+ * ACI, which needs a command with args, WORKER_COMMAND) is its too.
+ */
+function entrypoint(w: WorkloadSpec, workerArgs: string[], aci: boolean): Record<string, unknown> {
+    const runtime = workloadRuntime(w);
+    if (runsWorker(runtime)) {
+        const args = [...workerArgs, ...handlerFlags(runtime)];
+        return aci ? { command: [...WORKER_COMMAND], args } : { args };
+    }
+    return { ...(w.command ? { command: [...w.command] } : {}), ...(w.args ? { args: [...w.args] } : {}) };
+}
+
+/** Pod template annotations: an http handler's container is skipped by the workload-identity webhook. */
+const podAnnotations = (w: WorkloadSpec, inputs: Pick<WorkloadInputs, "azuriteSecret">) =>
+    workloadRuntime(w).kind === "http" && Object.keys(identityLabel(w, inputs)).length > 0 ? { annotations: { [SKIP_IDENTITY_ANNOTATION]: HANDLER_CONTAINER } } : {};
+
+function podSpec(w: WorkloadSpec, inputs: WorkloadInputs, args: string[], extra: Record<string, unknown>, extraEnv: Record<string, unknown>[] = [], job = false): Record<string, unknown> {
     if (onVirtualNodes(w)) return virtualNodePodSpec(w, inputs, args, extraEnv);
+    const runtime = workloadRuntime(w);
+    // The pod's first container runs the team's image (its own, or one built FROM the worker image for exec).
+    const team = runtime.kind === "image" || runtime.kind === "exec";
+    const http = runtime.kind === "http" ? runtime : undefined;
+    if (http && inputs.workerImage === undefined) throw new Error(`workload ${w.name}: an http handler runs beside the kedascale worker, so WorkloadInputs.workerImage is required`);
+    const handler = http ? handlerContainer(w, inputs.image, http, job) : undefined;
     return {
         serviceAccountName: inputs.serviceAccountName,
         terminationGracePeriodSeconds: inputs.shutdown.terminationGracePeriodSeconds,
         ...placement(w),
+        ...(handler && job ? { initContainers: [handler] } : {}),
         containers: [
             {
                 name: "worker",
-                image: inputs.image,
-                args,
+                image: http ? inputs.workerImage : inputs.image,
+                ...entrypoint(w, args, false),
                 env: [
-                    ...brokerEnv(inputs, inputs.azuriteSecret !== undefined),
+                    ...contractEnv(inputs, inputs.azuriteSecret !== undefined ? "secret" : "identity"),
                     { name: "KEDASCALE_GRACE_MS", value: String(inputs.shutdown.workerGraceMs) },
                     ...(inputs.azuriteSecret !== undefined ? azuriteCredentialEnv(inputs.azuriteSecret) : []),
+                    // With an http handler the workload's env is the handler's (the team's container), not the worker's.
+                    ...(http ? [] : ownEnv(w)),
                     ...extraEnv,
                 ],
                 resources: { requests: { ...w.resources.requests }, limits: { ...w.resources.limits } },
-                securityContext: SECURE_CONTAINER,
+                securityContext: team ? teamSecurityContext(w) : SECURE_CONTAINER,
+                ...(team ? { volumeMounts: [TEAM_TMP.mount] } : {}),
                 ...extra,
             },
+            ...(handler && !job ? [handler] : []),
         ],
+        ...(team || handler ? { volumes: [TEAM_TMP.volume] } : {}),
     };
 }
 
 /**
  * A pod ACI can run (limits/aci.ts): the add-on's placement, command + args, requests = limits at ACI's steps, the
- * credential from the workload's Secret and the image from its pull secret; no probes, ports, volumes, init
- * containers or hooks, and no service-account token (nothing in the pod talks to the Kubernetes API).
+ * credential from the workload's Secret and the image from its pull secret (an image in the stack's registry); no
+ * probes, ports, volumes, init containers or hooks, and no service-account token (nothing in the pod talks to the
+ * Kubernetes API).
+ *
+ * No securityContext (issue 23 point 12): the connector maps none of it to the container group (virtual-kubelet/
+ * azure-aci getContainers reads image, command, args, ports, env, resources and probes only; FACTS §1), so
+ * runAsNonRoot, a read-only root and dropped capabilities would read as enforced and are not. What holds there
+ * instead: each container group runs in its own hypervisor-isolated sandbox (ACI's container-group isolation), ACI
+ * runs no privileged container, and the process runs as the image's own USER — the worker image's is `node`
+ * (uid 1000, consumer/Dockerfile), a team image's is whatever its Dockerfile says (docs/bring-your-own-worker.md).
  */
 function virtualNodePodSpec(w: WorkloadSpec, inputs: WorkloadInputs, args: string[], extraEnv: Record<string, unknown>[]): Record<string, unknown> {
     const { cpu, memory } = aciResources(w.resources.requests);
@@ -140,21 +174,20 @@ function virtualNodePodSpec(w: WorkloadSpec, inputs: WorkloadInputs, args: strin
         automountServiceAccountToken: false,
         terminationGracePeriodSeconds: inputs.shutdown.terminationGracePeriodSeconds,
         ...placement(w),
-        imagePullSecrets: [{ name: pullSecretName(w.name) }],
+        ...(inputs.pullSecret === false ? {} : { imagePullSecrets: [{ name: pullSecretName(w.name) }] }),
         containers: [
             {
                 name: "worker",
                 image: inputs.image,
-                command: [...WORKER_COMMAND],
-                args,
+                ...entrypoint(w, args, true),
                 env: [
-                    ...brokerEnv(inputs, true),
+                    ...contractEnv(inputs, "secret"),
                     { name: "KEDASCALE_GRACE_MS", value: String(inputs.shutdown.workerGraceMs) },
                     ...credentialEnv(w.name, inputs.broker.kind),
+                    ...ownEnv(w),
                     ...extraEnv,
                 ],
                 resources: { requests: { cpu, memory }, limits: { cpu, memory } },
-                securityContext: SECURE_CONTAINER,
             },
         ],
     };
@@ -164,10 +197,13 @@ function trigger(w: WorkloadSpec, inputs: WorkloadInputs): Record<string, unknow
     const target = String(w.target ?? (w.kind === "job" ? 1 : 5));
     const activation = String(w.activation);
     const b = inputs.broker;
+    const e = b.entity;
+    // azure-servicebus: queueName, or topicName + subscriptionName (KEDA's scaler docs; seed 004).
+    const where = isQueue(e) ? { queueName: e.queue } : { topicName: e.topic, subscriptionName: e.subscription };
     const metadata =
         b.kind === "serviceBus"
-            ? { queueName: b.queueName, namespace: b.resourceName, messageCount: target, activationMessageCount: activation }
-            : { queueName: b.queueName, accountName: b.resourceName, queueLength: target, activationQueueLength: activation };
+            ? { ...where, namespace: b.resourceName, messageCount: target, activationMessageCount: activation }
+            : { ...where, accountName: b.resourceName, queueLength: target, activationQueueLength: activation };
     return { type: b.kind === "serviceBus" ? "azure-servicebus" : "azure-queue", metadata, authenticationRef: { name: triggerAuthenticationName(w) } };
 }
 
@@ -190,13 +226,15 @@ export function renderDeployment(w: WorkloadSpec, inputs: WorkloadInputs): K8sOb
             replicas: w.minReplicaCount,
             selector: { matchLabels: labels },
             template: {
-                metadata: { labels: { ...labels, ...identityLabel(w) } },
-                // ACI: no probes (azure-aci README), so no health port either.
-                spec: onVirtualNodes(w)
+                metadata: { labels: { ...labels, ...identityLabel(w, inputs) }, ...podAnnotations(w, inputs) },
+                // ACI: no probes (azure-aci README), so no health port either; a team image's health port is its own.
+                // The worker's: /livez answers 200 while it waits for late resources (the queue, the handler), so the
+                // kubelet does not restart it meanwhile; /healthz (readiness) only once it receives.
+                spec: onVirtualNodes(w) || workloadRuntime(w).kind === "image"
                     ? podSpec(w, inputs, ["work", "--inflight", String(w.inflight)], {})
                     : podSpec(w, inputs, ["work", "--inflight", String(w.inflight), "--health-port", String(HEALTH_PORT)], {
                           ports: [{ name: "health", containerPort: HEALTH_PORT }],
-                          livenessProbe: probe("/healthz"),
+                          livenessProbe: probe("/livez"),
                           readinessProbe: probe("/healthz"),
                       }),
             },
@@ -237,8 +275,8 @@ export function renderScaledJob(w: WorkloadSpec, inputs: WorkloadInputs): K8sObj
                 backoffLimit: w.job.backoffLimit,
                 activeDeadlineSeconds: w.job.activeDeadlineSeconds,
                 template: {
-                    metadata: { labels: { "app.kubernetes.io/name": w.name, ...identityLabel(w) } },
-                    spec: { restartPolicy: "Never", ...podSpec(w, inputs, ["work", `--${w.job.mode}`], {}) },
+                    metadata: { labels: { "app.kubernetes.io/name": w.name, ...identityLabel(w, inputs) }, ...podAnnotations(w, inputs) },
+                    spec: { restartPolicy: "Never", ...podSpec(w, inputs, ["work", `--${w.job.mode}`], {}, [], true) },
                 },
             },
             pollingInterval: w.pollingInterval,
@@ -294,10 +332,11 @@ export function renderLoadTemplate(w: WorkloadSpec, inputs: WorkloadInputs): K8s
                     backoffLimit: 0,
                     ttlSecondsAfterFinished: 86_400,
                     template: {
-                        metadata: { labels: { "app.kubernetes.io/name": loadTemplateName(w), ...WORKLOAD_IDENTITY_LABEL } },
+                        metadata: { labels: { "app.kubernetes.io/name": loadTemplateName(w), ...(inputs.azuriteSecret !== undefined ? {} : WORKLOAD_IDENTITY_LABEL) } },
                         spec: {
                             restartPolicy: "Never",
-                            ...podSpec({ ...w, placement: "any" }, { ...inputs, serviceAccountName: inputs.loadServiceAccountName }, args, {}, [runIdEnv]),
+                            // Always the kedascale worker's `send`, whatever image the workload runs.
+                            ...podSpec({ ...w, placement: "any", image: undefined, handler: undefined, command: undefined, args: undefined, env: {}, runAsUser: undefined }, { ...inputs, image: inputs.workerImage ?? inputs.image, serviceAccountName: inputs.loadServiceAccountName }, args, {}, [runIdEnv]),
                         },
                     },
                 },

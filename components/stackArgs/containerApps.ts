@@ -8,6 +8,8 @@ import { acaSettings, replicaAllocation, type ContainerAppsWorkload } from "../c
 import type { ContainerAppsJobSettings } from "../plan/containerAppsJob";
 import * as acaNames from "../plan/containerAppsNames";
 import * as names from "../plan/names";
+import { handlerFlags } from "../plan/handler";
+import { workloadRuntime } from "../plan/workloadImage";
 import type { StackContext } from "./core";
 
 // Azure Container Apps target (issue 13): workloads with platform containerApps
@@ -58,6 +60,14 @@ export function containerAppsJobSettings(w: ContainerAppsWorkload): ContainerApp
         replicaCompletionCount: aca.replicaCompletionCount,
         replicaTimeout: w.job.activeDeadlineSeconds,
         replicaRetryLimit: w.job.backoffLimit,
+        // exec: the worker runs inside the team's image (built FROM the worker image, whose ENTRYPOINT stays), with the
+        // command after `--`; http is refused on ACA (config/rules/handler.ts).
+        ...(w.handler?.exec
+            ? { teamImage: { args: ["work", `--${w.job.mode}`, ...handlerFlags(workloadRuntime(w))] } }
+            : w.image !== undefined
+              ? { teamImage: { ...(w.command ? { command: [...w.command] } : {}), ...(w.args ? { args: [...w.args] } : {}) } }
+              : {}),
+        ...(Object.keys(w.env).length > 0 ? { env: { ...w.env } } : {}),
     };
 }
 

@@ -10,9 +10,12 @@ import type { MessagingArgs } from "../azure/messaging";
 import type { NetworkArgs } from "../azure/network";
 import type { RegistryArgs } from "../azure/registry";
 import type { StackConfig } from "../config/stack";
+import { onContainerApps } from "../config/workloadPlatform";
 import type { KedaInstallArgs } from "../k8s/kedaInstall";
 import type { ScaledWorkloadArgs } from "../k8s/scaledWorkload";
 import * as names from "../plan/names";
+import { brokerEntities, readsVirtualNodeBroker } from "../plan/entities";
+import { imageSource } from "../plan/workloadImage";
 
 /** What every mapping needs besides config: where resources go and how they are named. */
 export interface StackContext {
@@ -39,7 +42,7 @@ export function networkArgs(ctx: StackContext): NetworkArgs {
     };
 }
 
-export function aksClusterArgs(ctx: StackContext, subnets: { nodeSubnetId: pulumi.Input<string>; virtualNodeSubnet?: { id: pulumi.Input<string>; name: string } }): AksClusterArgs {
+export function aksClusterArgs(ctx: StackContext, subnets: { nodeSubnetId: pulumi.Input<string>; vnetId?: pulumi.Input<string>; virtualNodeSubnet?: AksClusterArgs["virtualNodeSubnet"] }): AksClusterArgs {
     const { cluster, network, pools } = ctx.config;
     return {
         resourceGroupName: ctx.resourceGroupName,
@@ -54,6 +57,7 @@ export function aksClusterArgs(ctx: StackContext, subnets: { nodeSubnetId: pulum
         autoscalerPreset: cluster.autoscalerPreset,
         autoscaler: cluster.autoscaler,
         nodeSubnetId: subnets.nodeSubnetId,
+        vnetId: subnets.vnetId,
         virtualNodeSubnet: cluster.virtualNodes ? subnets.virtualNodeSubnet : undefined,
     };
 }
@@ -67,7 +71,9 @@ export function existingClusterArgs(ctx: StackContext): ExistingClusterArgs {
         clusterName: existing.name,
         subscriptionId: existing.subscriptionId,
         helmKeda: true,
+        kedaNamespace: ctx.config.keda.namespace,
         requireSpotPool: ctx.config.workloads.some((w) => w.placement === "spot" && w.spotAffinity === "required"),
+        nativeSidecars: ctx.config.workloads.filter((w) => w.kind === "job" && w.handler?.http !== undefined).map((w) => w.name),
         // Its pools are unknown before the read: pods that tolerate Spot get Spot's 30 s budget (as rules/shutdown.ts assumes).
         spotNodes: true,
     };
@@ -81,6 +87,13 @@ export function registryArgs(ctx: StackContext, cluster?: ClusterTarget): Regist
         registryName: ctx.suffix.apply((s) => names.registryName(ctx.config.namePrefix, s)),
         sku: ctx.config.registry.sku,
         pullPrincipalIds: cluster ? { kubelet: cluster.kubeletIdentityObjectId } : {},
+        // Another ACR named by resource id (image: { ref, registryId }) on AKS nodes: the kubelet pulls there too.
+        externalRegistryIds: cluster
+            ? [...new Set(ctx.config.workloads.filter((w) => !onContainerApps(w) && !readsVirtualNodeBroker(w)).flatMap((w) => {
+                  const source = imageSource(w);
+                  return source.from === "acr" ? [source.registryId] : [];
+              }))]
+            : [],
     };
 }
 
@@ -90,7 +103,8 @@ export function messagingArgs(ctx: StackContext): MessagingArgs {
     return {
         resourceGroupName: ctx.resourceGroupName,
         location: ctx.location,
-        queueName: m.queueName,
+        // Every workload's queue or subscription but the virtual-node ones (their own broker: stackArgs/virtualNodes.ts).
+        entities: brokerEntities(ctx.config.workloads.filter((w) => !readsVirtualNodeBroker(w))),
         broker:
             m.broker === "serviceBus"
                 ? { kind: "serviceBus", namespaceName: ctx.suffix.apply((s) => names.serviceBusNamespaceName(prefix, ctx.stack, s)), ...m.serviceBus }
@@ -127,7 +141,7 @@ export function workloadNamespaces(ctx: Pick<StackContext, "config">, provider: 
 export function scaledWorkloadArgs(
     ctx: StackContext,
     w: StackConfig["workloads"][number],
-    wiring: Pick<ScaledWorkloadArgs, "messaging" | "image" | "kedaRelease" | "kedaGrants" | "podPrerequisites" | "namespace" | "virtualNodes"> & { cluster: ClusterTarget },
+    wiring: Pick<ScaledWorkloadArgs, "messaging" | "image" | "workerImage" | "kedaRelease" | "kedaGrants" | "podPrerequisites" | "namespace" | "virtualNodes"> & { cluster: ClusterTarget },
 ): ScaledWorkloadArgs {
     const { cluster, ...rest } = wiring;
     return {

@@ -7,3 +7,4 @@ export * from "./core";
 export * from "./containerApps";
 export * from "./virtualNodes";
 export * from "./local";
+export * from "./images";

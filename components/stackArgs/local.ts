@@ -9,6 +9,7 @@ import type { LocalAzurite, LocalAzuriteArgs } from "../k8s/localAzurite";
 import type { WorkerImageArgs } from "../k8s/workerImage";
 import type { ScaledWorkloadArgs } from "../k8s/scaledWorkload";
 import { WORKER_REPOSITORY } from "./virtualNodes";
+import { brokerEntities } from "../plan/entities";
 
 // The local stack (issue 16): a laptop cluster from the kubeconfig, Azurite in it, no Azure resource
 
@@ -32,7 +33,7 @@ export function localAzuriteArgs(config: Readonly<StackConfig>, provider: k8s.Pr
         provider,
         workloadNamespaces: [...new Set(config.workloads.map((w) => w.namespace))],
         namespaceResources,
-        queueName: m.queueName,
+        queueNames: brokerEntities(config.workloads).map((e) => ("queue" in e ? e.queue : e.topic)),
         resultsContainerName: m.results.containerName,
         maxDequeueCount: m.storageQueue.maxDequeueCount,
     };
@@ -54,8 +55,9 @@ export function localWorkerImageArgs(config: Readonly<StackConfig>, context: str
 /** A workload on Azurite: the same ScaledWorkload, with the Secret instead of identities; a laptop cluster has no Spot nodes. */
 export function localScaledWorkloadArgs(
     w: StackConfig["workloads"][number],
-    wiring: Pick<ScaledWorkloadArgs, "image" | "provider" | "kedaRelease" | "namespace" | "podPrerequisites"> & { azurite: LocalAzurite },
+    wiring: Pick<ScaledWorkloadArgs, "image" | "workerImage" | "provider" | "kedaRelease" | "namespace" | "podPrerequisites"> & { azurite: LocalAzurite },
 ): ScaledWorkloadArgs {
     const { azurite, ...rest } = wiring;
-    return { workload: w, messaging: azurite, azuriteSecret: azurite.secretName, spotNodes: false, ...rest };
+    // Azurite emulates Storage queues only: preflight refuses topics here (rules/localCluster.ts).
+    return { workload: w, messaging: azurite.forQueue(w.queue ?? w.name), azuriteSecret: azurite.secretName, spotNodes: false, ...rest };
 }

@@ -9,12 +9,14 @@ import type { RegistryPullTokenArgs } from "../azure/registryPullToken";
 import type { VirtualNodeCredentialArgs } from "../azure/virtualNodeCredential";
 import { onVirtualNodes } from "../config/virtualNodes";
 import { credentialWindow, virtualNodeNames, type CredentialWindow } from "../plan/virtualNodes";
+import { brokerEntities, workloadEntity } from "../plan/entities";
+import { imageSource } from "../plan/workloadImage";
 import type { StackContext } from "./core";
 
 // Virtual nodes (issue 12): workloads with placement virtualNodes / spotThenVirtualNodes
 
-/** Repository of the worker image (WorkerImage's default): the only one the virtual-node pull token may read. */
-export const WORKER_REPOSITORY = "kedascale-worker";
+/** Repository of the worker image (WorkerImage's default). */
+export { WORKER_REPOSITORY } from "../plan/workloadImage";
 
 /** The AKS workloads whose pods may run in ACI. */
 export const virtualNodeWorkloads = (ctx: StackContext) => ctx.config.workloads.filter((w) => !onContainerApps(w) && onVirtualNodes(w));
@@ -38,7 +40,8 @@ export function virtualNodeMessagingArgs(ctx: StackContext): MessagingArgs {
     return {
         resourceGroupName: ctx.resourceGroupName,
         location: ctx.location,
-        queueName: vn.queueName,
+        // Each virtual-node workload's own queue: its credential opens that queue and nothing else.
+        entities: brokerEntities(virtualNodeWorkloads(ctx)),
         broker:
             broker === "serviceBus"
                 ? { kind: "serviceBus", namespaceName: ctx.suffix.apply((s) => virtualNodeNames.serviceBusNamespace(prefix, ctx.stack, s)), ...m.serviceBus }
@@ -48,18 +51,32 @@ export function virtualNodeMessagingArgs(ctx: StackContext): MessagingArgs {
     };
 }
 
-export function virtualNodeCredentialArgs(ctx: StackContext, messaging: Messaging, window: CredentialWindow): VirtualNodeCredentialArgs {
-    return { resourceGroupName: ctx.resourceGroupName, messaging, expiry: window.expiry };
+/** One virtual-node workload's credential: its own queue (and the results container), nothing else. */
+export function virtualNodeCredentialArgs(ctx: StackContext, w: VirtualNodeWorkload, messaging: Messaging, window: CredentialWindow): VirtualNodeCredentialArgs {
+    return { resourceGroupName: ctx.resourceGroupName, messaging, entity: workloadEntity(w), expiry: window.expiry };
 }
 
-export function registryPullTokenArgs(ctx: StackContext, registry: Pick<Registry, "registryName" | "registryId" | "loginServer">, window: CredentialWindow): RegistryPullTokenArgs {
+type VirtualNodeWorkload = ReturnType<typeof virtualNodeWorkloads>[number];
+
+/**
+ * One virtual-node workload's pull token, scoped to its image's repository in the stack's registry (the worker's, or
+ * its `{ build }`); undefined for a public image, which ACI pulls without one (plan/workloadImage.ts pullAccess).
+ */
+export function registryPullTokenArgs(
+    ctx: StackContext,
+    w: VirtualNodeWorkload,
+    registry: Pick<Registry, "registryName" | "registryId" | "loginServer">,
+    window: CredentialWindow,
+): RegistryPullTokenArgs | undefined {
+    const source = imageSource(w);
+    if (source.from !== "stackRegistry") return undefined;
     return {
         resourceGroupName: ctx.resourceGroupName,
         registryName: registry.registryName,
         registryId: registry.registryId,
         loginServer: registry.loginServer,
-        repository: WORKER_REPOSITORY,
-        tokenName: virtualNodeNames.pullToken(ctx.baseName),
+        repository: source.repository,
+        tokenName: virtualNodeNames.pullToken(ctx.baseName, w.name),
         expiry: window.expiry,
         passwordSlot: window.passwordSlot,
     };

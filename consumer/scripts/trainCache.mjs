@@ -42,6 +42,9 @@ const server = createServer((req, res) => {
             res.writeHead(204, head).end();
         } else if (req.method === "GET" && url.searchParams.get("comp") === "list") {
             res.writeHead(200, { ...head, "content-type": "application/xml" }).end(xml(`<EnumerationResults ServiceEndpoint="http://127.0.0.1/" ContainerName="results"><Blobs /><NextMarker /></EnumerationResults>`));
+        } else if (req.method === "HEAD") {
+            // The start-up probe and the idempotency check: Get Blob Properties of a blob not written yet.
+            res.writeHead(404, { ...head, "x-ms-error-code": "BlobNotFound" }).end();
         } else if (req.method === "PUT") {
             res.writeHead(201, { ...head, etag: '"0x1"', "last-modified": now(), "content-md5": "" }).end();
         } else {
@@ -56,7 +59,7 @@ const storage = `DefaultEndpointsProtocol=http;AccountName=train;AccountKey=${ke
 
 const runs = [
     // Service Bus first: shared files keep growing, and the Storage Job path, trained last, is the one that counts most.
-    { args: ["work", "--once", "--broker", "serviceBus", "--wait-ms", "0"], env: { KEDASCALE_CONNECTION_STRING: `Endpoint=sb://127.0.0.1:${port + 1}/;SharedAccessKeyName=train;SharedAccessKey=${key}`, KEDASCALE_RESULTS_CONNECTION_STRING: storage }, mayFail: true },
+    { args: ["work", "--once", "--broker", "serviceBus", "--wait-ms", "0"], env: { KEDASCALE_CONNECTION_STRING: `Endpoint=sb://127.0.0.1:${port + 1}/;SharedAccessKeyName=train;SharedAccessKey=${key}`, KEDASCALE_RESULTS_CONNECTION_STRING: storage, KEDASCALE_RECEIVE_RETRY_BUDGET_MS: "0" }, mayFail: true },
     { args: ["send", "--count", "3", "--no-manifest"], env: { KEDASCALE_CONNECTION_STRING: storage } },
     { args: ["work", "--once", "--handler", "noop", "--wait-ms", "0"], env: { KEDASCALE_CONNECTION_STRING: storage } },
     { args: ["work", "--once", "--handler", "results", "--wait-ms", "0"], env: { KEDASCALE_CONNECTION_STRING: storage } },

@@ -53,6 +53,11 @@ export interface StartAzuriteOptions {
     startTimeoutMs?: number;
     /** Fresh-port attempts when a port was taken in the meantime. Default 3. */
     attempts?: number;
+    /**
+     * Serve HTTPS with this PEM certificate and key (Azurite's --cert/--key). Needed for SAS tokens restricted to
+     * HTTPS (`spr=https`, as the stack issues them): Azurite refuses them over HTTP. Default: HTTP.
+     */
+    tls?: { certPath: string; keyPath: string };
 }
 
 export async function startAzurite(o: StartAzuriteOptions = {}): Promise<Azurite> {
@@ -60,7 +65,7 @@ export async function startAzurite(o: StartAzuriteOptions = {}): Promise<Azurite
     let lastError: Error | undefined;
     for (let i = 0; i < attempts; i++) {
         try {
-            return await startOnce(o.startTimeoutMs ?? 30_000);
+            return await startOnce(o.startTimeoutMs ?? 30_000, o.tls);
         } catch (e) {
             lastError = e as Error;
             // Only a port clash is worth another try; anything else would fail the same way again.
@@ -70,7 +75,7 @@ export async function startAzurite(o: StartAzuriteOptions = {}): Promise<Azurite
     throw lastError!;
 }
 
-async function startOnce(startTimeoutMs: number): Promise<Azurite> {
+async function startOnce(startTimeoutMs: number, tls?: StartAzuriteOptions["tls"]): Promise<Azurite> {
     const [blobPort, queuePort, tablePort] = [await freePort(), await freePort(), await freePort()];
     const location = mkdtempSync(join(tmpdir(), "kedascale-azurite-"));
     const proc: ChildProcess = spawn(
@@ -78,7 +83,7 @@ async function startOnce(startTimeoutMs: number): Promise<Azurite> {
         // The SDKs here may be newer than Azurite's API version: --skipApiVersionCheck, or every call is refused.
         [azuriteEntry(), "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--location", location,
             "--blobHost", "127.0.0.1", "--blobPort", String(blobPort), "--queueHost", "127.0.0.1", "--queuePort", String(queuePort),
-            "--tableHost", "127.0.0.1", "--tablePort", String(tablePort)],
+            "--tableHost", "127.0.0.1", "--tablePort", String(tablePort), ...(tls ? ["--cert", tls.certPath, "--key", tls.keyPath] : [])],
         { stdio: ["ignore", "pipe", "pipe"] },
     );
     let output = "";
@@ -110,10 +115,11 @@ async function startOnce(startTimeoutMs: number): Promise<Azurite> {
         await stop();
         throw e;
     }
-    const blobEndpoint = `http://127.0.0.1:${blobPort}/${DEV_ACCOUNT}`;
-    const queueEndpoint = `http://127.0.0.1:${queuePort}/${DEV_ACCOUNT}`;
+    const scheme = tls ? "https" : "http";
+    const blobEndpoint = `${scheme}://127.0.0.1:${blobPort}/${DEV_ACCOUNT}`;
+    const queueEndpoint = `${scheme}://127.0.0.1:${queuePort}/${DEV_ACCOUNT}`;
     return {
-        connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=${blobEndpoint};QueueEndpoint=${queueEndpoint};`,
+        connectionString: `DefaultEndpointsProtocol=${scheme};AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=${blobEndpoint};QueueEndpoint=${queueEndpoint};`,
         blobEndpoint,
         queueEndpoint,
         location,

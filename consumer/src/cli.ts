@@ -20,6 +20,9 @@ import { startHealthServer } from "./health";
 import { log, setQuiet } from "./log";
 import { FLAGS, addFlags, flagName, helpTable, keyOf, resolveFlags, type CommandName, type ResolvedFlags } from "./options";
 import { approximateDepth, preflight, type Need } from "./preflight";
+import { runtimeFlagProblems, runtimeHandler } from "./runtime/flags";
+import { isRuntimeHandler } from "./runtime/types";
+import { waitUntilReady } from "./startupWait";
 import { startProgress } from "./progress";
 import { claimSignals } from "./signals";
 import { SendFailed, finishManifest, sendLoad, writeManifest, type SendSummary } from "./send";
@@ -106,7 +109,7 @@ const program = new Command("kedascale-worker")
     })
     .addHelpText("after", "\n" + helpTable());
 
-addFlags(program.command("work").description("receive and process messages"), "work").action(async (_o, cmd: Command) => {
+addFlags(program.command("work").description("receive and process messages").argument("[command...]", "--handler exec: the handler's command and arguments, after --"), "work").action(async (operands: string[], _o, cmd: Command) => {
     // Claimed before preflight's network calls: a SIGTERM while starting ends the process cleanly (exit 0, nothing
     // was received yet); once the worker exists, it stops gracefully.
     let worker: Worker | undefined;
@@ -121,14 +124,20 @@ addFlags(program.command("work").description("receive and process messages"), "w
     const r = flags(cmd, "work");
     const f = r.values;
     if (f.once && f.drain) cmd.error("--once and --drain exclude each other: --once takes one message (one Job per message), --drain empties the queue");
+    const runtimeProblems = runtimeFlagProblems(r, operands);
+    if (runtimeProblems.length) cmd.error(runtimeProblems.join("; "));
     setQuiet(Boolean(f.quiet));
     const conn = connection(f);
     if (f.handler === "results") requireResults(cmd, conn, "--handler results");
     const needs: Need[] = ["receive", "park", ...(f.handler === "results" ? (["writeResults"] as const) : [])];
-    await preflight(conn, needs, note);
-    const broker = await connectBroker(conn);
-    const handler = f.handler === "noop" ? noopHandler : resultWritingHandler(await connectResults(conn), { maxWorkMs: f.maxWorkMs });
     const mode = f.once ? "once" : f.drain ? "drain" : "continuous";
+    // Up before the start-up check, so a pod waiting for its queue or role shows 503 (not ready) rather than nothing.
+    const health = f.healthPort ? await startHealthServer(f.healthPort) : undefined;
+    // A Deployment waits for what is not there yet; a Job within its receive budget (startupWait.ts, issue 23).
+    await waitUntilReady(conn, needs, { budgetMs: mode === "continuous" ? undefined : f.receiveRetryBudgetMs, backoffMaxMs: f.startupRetryMaxMs, logEveryMs: f.outageLogEveryMs, onProblem: (p) => health?.setProblem(p) }, note);
+    const broker = await connectBroker(conn);
+    const handler =
+        f.handler === "http" || f.handler === "exec" ? await runtimeHandler(f, operands, mode) : f.handler === "noop" ? noopHandler : resultWritingHandler(await connectResults(conn), { maxWorkMs: f.maxWorkMs });
     const w = new Worker({
         broker,
         handler,
@@ -146,9 +155,9 @@ addFlags(program.command("work").description("receive and process messages"), "w
         outageLogEveryMs: f.outageLogEveryMs,
     });
     worker = w;
-    const health = f.healthPort ? await startHealthServer(w, f.healthPort) : undefined;
+    health?.setWorker(w);
     const cache = (globalThis as Record<symbol, CodeCacheReport | undefined>)[CODE_CACHE_REPORT];
-    log.info("worker started", { broker: broker.kind, queue: f.queue, mode, inflight: f.once ? 1 : f.inflight, ...(cache ? { codeCache: { mode: cache.mode, accepted: cache.accepted, rejected: cache.rejected, invalid: cache.invalid, missing: cache.missing } } : {}) });
+    log.info("worker started", { broker: broker.kind, queue: f.queue, mode, handler: f.handler, inflight: f.once ? 1 : f.inflight, ...(cache ? { codeCache: { mode: cache.mode, accepted: cache.accepted, rejected: cache.rejected, invalid: cache.invalid, missing: cache.missing } } : {}) });
     if (cache?.rejected) log.warn("V8 rejected the code cache (a V8 flag in NODE_OPTIONS, or another Node than the image's): starting slower, working the same", { rejected: cache.rejected });
     if (cache?.invalid) log.warn("code cache files failed their integrity check (damaged, or of another build) and were not used: starting slower, working the same", { invalid: cache.invalid });
     // A long drain on a terminal shows how far it is (a Storage queue's depth is the total; Service Bus has none).
@@ -163,6 +172,7 @@ addFlags(program.command("work").description("receive and process messages"), "w
         clearInterval(tick);
         showProgress();
         bar?.stop();
+        if (isRuntimeHandler(handler)) handler.close();
         await broker.close();
         health?.close();
     }

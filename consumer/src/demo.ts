@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { Command } from "commander";
 import { version } from "../package.json";
 import { startAzurite, type Azurite } from "./azurite";
+import { startDemoHandlers, type DemoHandler, type DemoHandlers } from "./demoHandlers";
 import { explain } from "./errors";
 import { interop } from "./interop";
 import { log } from "./log";
@@ -80,6 +81,8 @@ export interface DemoSummary {
     parked: number;
     missing: number;
     workers: number;
+    /** The workers' handler: results (built in), or http / exec with the example handlers. */
+    handler: "results" | DemoHandler;
     /** Drain time: workers spawned → last worker exited (includes start-up and the final 1 s empty-queue wait). */
     seconds: number;
     /** done / seconds. */
@@ -88,7 +91,7 @@ export interface DemoSummary {
     ok: boolean;
 }
 
-async function demo(messages: number, workers: number, stopping: AbortSignal, track: (c: Child) => void, killAll: () => void): Promise<DemoSummary> {
+async function demo(messages: number, workers: number, handler: "results" | DemoHandler, stopping: AbortSignal, track: (c: Child) => void, killAll: () => void): Promise<DemoSummary> {
     const queue = "demo-jobs";
     const container = "demo-results";
     let azurite: Azurite | undefined;
@@ -114,11 +117,18 @@ async function demo(messages: number, workers: number, stopping: AbortSignal, tr
         if (stopping.aborted) throw new Error("interrupted");
         if (sendExit.code !== 0 || !sendSummary) throw new Error(`send failed (exit ${sendExit.code ?? sendExit.signal}); its error is above`);
 
-        log.info(`draining with ${workers} worker processes`, { workers, runId });
+        let runtime: DemoHandlers | undefined;
+        if (handler !== "results") {
+            runtime = await startDemoHandlers(handler, workers);
+            const r = runtime;
+            cleanup.push(() => r.stop());
+            log.info(`workers hand each message to the example ${handler} handler`, { handler, ...(handler === "http" ? { handlers: workers } : {}) });
+        }
+        log.info(`draining with ${workers} worker processes`, { workers, runId, handler });
         const depthClient = new QueueClient(az.connectionString, queue);
         const bar = await startProgress("draining |{bar}| {value}/{total} messages, {rate} msg/s", sendSummary.sent);
         const started = Date.now();
-        const pool = Array.from({ length: workers }, () => runWorkerCli(["work", "--drain", "--quiet", "--wait-ms", "1000", "--inflight", "16"], env, "forward"));
+        const pool = Array.from({ length: workers }, (_, i) => runWorkerCli(["work", "--drain", "--quiet", "--wait-ms", "1000", "--inflight", "16", ...(runtime?.args(i) ?? [])], { ...env, ...runtime?.env }, "forward"));
         pool.forEach(track);
         const poll = setInterval(() => {
             depthClient
@@ -136,11 +146,7 @@ async function demo(messages: number, workers: number, stopping: AbortSignal, tr
         if (failed.length) throw new Error(`${failed.length} of ${workers} workers failed (exit ${failed.map((e) => e.code ?? e.signal).join(", ")}); their errors are above`);
         const stats = exits.map((e) => lastJson(e.stdout) ?? {});
 
-        const verify = runWorkerCli(["verify", "--run-id", runId], env, "inherit");
-        track(verify);
-        const verifyExit = await verify.done;
-        const report = lastJson(verifyExit.stdout);
-        if (!report || report.expected === undefined) throw new Error(`verify failed (exit ${verifyExit.code ?? verifyExit.signal}); its error is above`);
+        const report = runtime ? runtimeReport(runtime, runId, sendSummary.sent) : await verifyRun(runId, env, track);
 
         const parked = stats.reduce((n, s) => n + (s.deadLettered ?? 0), 0);
         const done = report.found - report.duplicates;
@@ -153,6 +159,7 @@ async function demo(messages: number, workers: number, stopping: AbortSignal, tr
             parked,
             missing: report.missing,
             workers,
+            handler,
             seconds,
             messagesPerSecond: Math.round((done / Math.max(seconds, 1e-3)) * 10) / 10,
             runId,
@@ -165,6 +172,34 @@ async function demo(messages: number, workers: number, stopping: AbortSignal, tr
     }
 }
 
+/** The built-in handler's results, reconciled by the real `verify`. */
+async function verifyRun(runId: string, env: Record<string, string>, track: (c: Child) => void): Promise<Record<string, any>> {
+    const verify = runWorkerCli(["verify", "--run-id", runId], env, "inherit");
+    track(verify);
+    const verifyExit = await verify.done;
+    const report = lastJson(verifyExit.stdout);
+    if (!report || report.expected === undefined) throw new Error(`verify failed (exit ${verifyExit.code ?? verifyExit.signal}); its error is above`);
+    return report;
+}
+
+/**
+ * The example handlers' results, reconciled like `verify` does: one result per message id `<runId>-<seq>` sent. A
+ * handler stores by the broker's message id, so a message enqueued twice (a lost send reply) has two: a duplicate
+ * send, reported apart; a result written twice for one enqueued copy cannot happen (create-only).
+ */
+function runtimeReport(h: DemoHandlers, runId: string, sent: number): Record<string, any> {
+    const results = h.results();
+    let found = 0;
+    let duplicateSends = 0;
+    for (let seq = 0; seq < sent; seq++) {
+        const n = results.get(`${runId}-${seq}`) ?? 0;
+        if (n > 0) found++;
+        duplicateSends += Math.max(0, n - 1);
+    }
+    const extra = [...results.keys()].filter((id) => !id.startsWith(`${runId}-`)).length;
+    return { expected: sent, found, missing: sent - found, duplicates: 0, duplicateSends, extra, ok: found === sent && extra === 0 };
+}
+
 const program = new Command("kedascale-demo")
     .description("run the whole loop locally: Azurite, queue, send, workers, verify, summary — then clean up")
     .version(version, "-V, --version", "print the version")
@@ -174,7 +209,7 @@ const program = new Command("kedascale-demo")
 addFlags(program, "demo").action(async (_o, cmd: Command) => {
     const r = resolveFlags(cmd, "demo");
     if ("errors" in r) return cmd.error(r.errors.join("; "));
-    const { messages, workers } = r.values as { messages: number; workers: number };
+    const { messages, workers, handler } = r.values as { messages: number; workers: number; handler: "results" | DemoHandler };
     const stop = new AbortController();
     const children = new Set<ChildProcess>();
     const onSignal = (signal: NodeJS.Signals) => {
@@ -187,6 +222,7 @@ addFlags(program, "demo").action(async (_o, cmd: Command) => {
     const summary = await demo(
         messages,
         workers,
+        handler,
         stop.signal,
         (c) => {
             children.add(c.proc);
@@ -200,7 +236,7 @@ addFlags(program, "demo").action(async (_o, cmd: Command) => {
     }
     log.info(
         `demo ${summary.ok ? "passed" : "FAILED"}: sent ${summary.sent}, done ${summary.done}, duplicates ${summary.duplicates}, parked ${summary.parked}, missing ${summary.missing}, duplicate sends ${summary.duplicateSends} — ` +
-            `${summary.workers} workers drained it in ${summary.seconds.toFixed(1)} s (${summary.messagesPerSecond} msg/s, Azurite-bound)`,
+            `${summary.workers} workers (${summary.handler} handler) drained it in ${summary.seconds.toFixed(1)} s (${summary.messagesPerSecond} msg/s, Azurite-bound)`,
     );
     process.stdout.write(JSON.stringify(summary) + "\n");
     if (!summary.ok) process.exitCode = 1;

@@ -99,7 +99,7 @@ export function explain(err: unknown, t?: Target): CliError {
 
     // 403 with a SAS that lacks a permission: the SAS, not a role, is what to change.
     if (code === "AuthorizationPermissionMismatch" && t?.auth === "connection string") {
-        return new CliError(`the connection string's SAS does not permit this on ${where(t)}`, "issue a SAS that allows read, add, update and process (queues) or read, write, list (results), or use the account key or an Entra identity", fields);
+        return new CliError(`the connection string's SAS does not permit this on ${where(t)}`, "issue a SAS that allows read, update and process (the queue), add (its poison queue) or read, create and write (results; verify also needs list) — a SAS never gains a permission, so restart with the new one — or use an Entra identity", fields);
     }
 
     // 403 where the caller authenticated but lacks the permission: an RBAC role is missing (or still propagating).

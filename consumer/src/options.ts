@@ -1,6 +1,6 @@
 /**
  * Every flag of every command, in one table: name, environment variable, default and description. Commander's
- * options, the env-var merge, the `--help` table and README's flag table are all generated from it, so they
+ * options, the env-var merge, the `--help` table and the flag table in docs/worker.md are all generated from it, so they
  * cannot drift. Every flag has a KEDASCALE_* variable (how the pods set them: components/plan/workload.ts).
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
@@ -55,13 +55,19 @@ export const FLAGS: readonly FlagSpec[] = [
     { flag: "--max-body-bytes <n>", env: "KEDASCALE_MAX_BODY_BYTES", default: W.maxBodyBytes, type: "int", min: 1, commands: ["work"], description: "larger bodies are parked as Oversize" },
     { flag: "--max-work-ms <ms>", env: "KEDASCALE_MAX_WORK_MS", default: 300_000, type: "int", min: 0, commands: ["work"], description: "cap on a message's simulated workMs" },
     { flag: "--max-renew-ms <ms>", env: "KEDASCALE_MAX_RENEW_MS", default: W.maxRenewMs, type: "int", min: 1000, commands: ["work"], description: "stop renewing a message's lock after this long" },
-    { flag: "--handler <name>", env: "KEDASCALE_HANDLER", default: "results", type: "string", choices: ["results", "noop"], commands: ["work"], description: "what to do per message" },
+    { flag: "--handler <name>", env: "KEDASCALE_HANDLER", default: "results", type: "string", choices: ["results", "noop", "http", "exec"], commands: ["work"], description: "what to do per message: results or noop (built in); http or exec (your handler, any language: docs/worker-runtime.md)" },
+    // The runtime handlers (consumer/src/runtime/, docs/worker-runtime.md); refused with the built-in handlers (runtime/flags.ts).
+    { flag: "--handler-port <port>", env: "KEDASCALE_HANDLER_PORT", default: 8080, type: "int", min: 1, commands: ["work"], description: "--handler http: the port your handler listens on at 127.0.0.1" },
+    { flag: "--handler-path <path>", env: "KEDASCALE_HANDLER_PATH", default: "/", type: "string", commands: ["work"], description: "--handler http: the path each message is POSTed to" },
+    { flag: "--handler-health-path <path>", env: "KEDASCALE_HANDLER_HEALTH_PATH", default: "/healthz", type: "string", commands: ["work"], description: "--handler http: answers 2xx once your handler takes messages; nothing is received before" },
+    { flag: "--handler-timeout-ms <ms>", env: "KEDASCALE_HANDLER_TIMEOUT_MS", default: 300_000, type: "int", min: 1, commands: ["work"], description: "--handler http/exec: deadline of one message's request or process; then it is released for retry" },
     { flag: "--health-port <port>", env: "KEDASCALE_HEALTH_PORT", default: 0, type: "int", min: 0, commands: ["work"], description: "port for /healthz and /stats; 0 = off" },
     { flag: "--call-timeout-ms <ms>", env: "KEDASCALE_CALL_TIMEOUT_MS", default: W.callTimeoutMs, type: "int", min: 1000, commands: ["work"], description: "deadline of one broker or results call (a receive gets --wait-ms on top)" },
     { flag: "--release-backoff-ms <ms>", env: "KEDASCALE_RELEASE_BACKOFF_MS", default: W.releaseBackoffMs, type: "int", min: 0, commands: ["work"], description: "first retry delay of a failed message; doubles per delivery" },
     { flag: "--release-backoff-max-ms <ms>", env: "KEDASCALE_RELEASE_BACKOFF_MAX_MS", default: W.releaseBackoffMaxMs, type: "int", min: 0, commands: ["work"], description: "longest retry delay of a failed message" },
-    { flag: "--receive-retry-budget-ms <ms>", env: "KEDASCALE_RECEIVE_RETRY_BUDGET_MS", default: W.receiveRetryBudgetMs, type: "int", min: 0, commands: ["work"], description: "with --once/--drain: how long receives may keep failing before exiting non-zero" },
+    { flag: "--receive-retry-budget-ms <ms>", env: "KEDASCALE_RECEIVE_RETRY_BUDGET_MS", default: W.receiveRetryBudgetMs, type: "int", min: 0, commands: ["work"], description: "with --once/--drain: how long the start-up check, then receives, may keep failing before exiting non-zero" },
     { flag: "--outage-log-every-ms <ms>", env: "KEDASCALE_OUTAGE_LOG_EVERY_MS", default: W.outageLogEveryMs, type: "int", min: 1000, commands: ["work"], description: "while the broker is unreachable, log a reminder this often" },
+    { flag: "--startup-retry-max-ms <ms>", env: "KEDASCALE_STARTUP_RETRY_MAX_MS", default: 15_000, type: "int", min: 100, commands: ["work"], description: "longest pause between start-up checks while the queue, container or access is not there yet" },
     { flag: "--quiet", env: "KEDASCALE_QUIET", default: false, type: "bool", commands: ["work"], description: "log warnings and errors only" },
     // send
     { flag: "--count <n>", env: "KEDASCALE_COUNT", default: 1000, type: "int", min: 1, commands: ["send"], description: "messages to send" },
@@ -77,6 +83,7 @@ export const FLAGS: readonly FlagSpec[] = [
     // demo
     { flag: "--messages <n>", env: "KEDASCALE_DEMO_MESSAGES", default: 500, type: "int", min: 1, commands: ["demo"], description: "messages the demo sends" },
     { flag: "--workers <n>", env: "KEDASCALE_DEMO_WORKERS", default: 4, type: "int", min: 1, commands: ["demo"], description: "worker processes the demo runs" },
+    { flag: "--handler <name>", env: "KEDASCALE_DEMO_HANDLER", default: "results", type: "string", choices: ["results", "http", "exec"], commands: ["demo"], description: "the workers' handler: results (built in), http or exec (the example handlers in examples/handlers/)" },
 ];
 
 /** Commander's attribute name for a flag: `--results-account` → resultsAccount, `--no-manifest` → manifest. */
@@ -178,7 +185,7 @@ export function helpTable(command?: CommandName): string {
     return [title, "  " + line(head), ...rows.map((r) => "  " + line(r))].join("\n");
 }
 
-/** README's flag table, markdown; test/cliHelp checks README holds exactly this between its markers. */
+/** The flag table of docs/worker.md, markdown; test/cliHelp checks docs/worker.md holds exactly this between its markers. */
 export function markdownTable(): string {
     const esc = (s: string) => s.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     const rows = FLAGS.map((f) => `| \`${f.flag}\` | \`${f.env}\` | ${defaultText(f) ? `\`${defaultText(f)}\`` : ""} | ${f.commands.join(", ")} | ${esc(f.description)}${f.required?.length ? ` (required by ${f.required.join(", ")})` : ""} |`);

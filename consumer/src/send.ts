@@ -90,10 +90,15 @@ export async function sendLoad(broker: Broker, o: SendOptions, onProgress: (sent
     return summary;
 }
 
+/**
+ * Waits `ms`, or less if `signal` aborts. The abort listener is removed when the timer fires: a paced run (`--rate`)
+ * may pause once per batch, and the run's one signal must not collect a listener per pause.
+ */
 const pause = (ms: number, signal?: AbortSignal) =>
     new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, ms);
-        signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+        const onAbort = () => (clearTimeout(t), resolve());
+        const t = setTimeout(() => (signal?.removeEventListener("abort", onAbort), resolve()), ms);
+        signal?.addEventListener("abort", onAbort, { once: true });
     });
 
 /** A run's record in the results container: what verify reconciles against. */

@@ -40,7 +40,8 @@ export function releaseDelayMs(delivery: number, baseMs: number, maxMs: number, 
 
 export interface SettlerOptions {
     broker: Broker;
-    handler: Handler;
+    /** The built-in handler's "is its result there?" (runtime handlers have none: runtime/deliver.ts asks the handler itself). */
+    isDone?: Handler["isDone"];
     stats: WorkerStats;
     callTimeoutMs: number;
     backoffMs: number;
@@ -55,8 +56,9 @@ export class Settler {
 
     constructor(private readonly o: SettlerOptions) {}
 
-    retryDelay(message: ReceivedMessage): number {
-        return releaseDelayMs(message.deliveryCount, this.o.backoffMs, this.o.backoffMaxMs);
+    /** The growing backoff; never shorter than `atLeastMs` (a handler's Retry-After), itself capped at the longest backoff. */
+    retryDelay(message: ReceivedMessage, atLeastMs = 0): number {
+        return Math.max(releaseDelayMs(message.deliveryCount, this.o.backoffMs, this.o.backoffMaxMs), Math.min(atLeastMs, this.o.backoffMaxMs));
     }
 
     /** Completes; a failure is a settlement error (the broker redelivers and the handler finds its result), never a handler failure. */
@@ -98,11 +100,11 @@ export class Settler {
      */
     async parkUnlessDone(lease: MessageLease, message: ReceivedMessage, work: WorkMessage, reason: string, description: string, started: number): Promise<void> {
         const fields = { brokerId: message.brokerId, delivery: message.deliveryCount, id: work.id };
-        const { handler } = this.o;
+        const { isDone } = this.o;
         let done = false;
-        if (handler.isDone) {
+        if (isDone) {
             try {
-                done = await withDeadline("result check", this.o.callTimeoutMs, this.o.hardStop, (s) => handler.isDone!(work, s));
+                done = await withDeadline("result check", this.o.callTimeoutMs, this.o.hardStop, (s) => isDone(work, s));
             } catch (e) {
                 const retryInMs = this.retryDelay(message);
                 return this.release(lease, message, retryInMs, "cannot tell whether the work is done; released for retry", { ...fields, reason, error: errorText(e), retryInMs });

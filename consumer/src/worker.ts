@@ -14,13 +14,15 @@ import type { Broker, ReceivedMessage } from "./broker/types";
 import type { Handler } from "./handler";
 import { errorText, log } from "./log";
 import { BadMessage, parseWorkMessage, type WorkMessage } from "./message";
+import { isRuntimeHandler, type Cut, type RuntimeHandler } from "./runtime/types";
 import { emptyStats, Settler, type WorkerStats } from "./settle";
 
 export { releaseDelayMs, type WorkerStats } from "./settle";
 
 export interface WorkerOptions {
     broker: Broker;
-    handler: Handler;
+    /** A built-in handler (JSON work messages), or a runtime handler: any body, to an HTTP server or a process (runtime/). */
+    handler: Handler | RuntimeHandler;
     /** continuous: until stopped (Deployments). once: one message then exit. drain: until the queue is empty. */
     mode: "continuous" | "once" | "drain";
     /** Messages processed at once. Default WORKER_DEFAULTS. */
@@ -51,7 +53,7 @@ export interface WorkerOptions {
 
 /**
  * The worker's defaults, the one place they live: options.ts gives them to the flags (and so to the KEDASCALE_*
- * variables, `--help` and README), in-process callers (tests, the bench) get them by leaving a field out.
+ * variables, `--help` and docs/worker.md), in-process callers (tests, the bench) get them by leaving a field out.
  */
 export const WORKER_DEFAULTS = {
     inflight: 8,
@@ -78,9 +80,19 @@ const receiveBackoffMs = (attempt: number) => Math.min(15_000, 250 * 2 ** Math.m
  * The handler's abort signal, made on first use: most handlers never look at it (noop; the results handler only
  * once it writes), and a draining worker would otherwise build an AbortController per message for nothing.
  */
-class HandlerCut {
+class HandlerCut implements Cut {
     private controller?: AbortController;
     private reason?: Error;
+    private callbacks?: Set<(reason: Error) => void>;
+    /** A plain callback, no AbortController: what a runtime handler's request or process uses (cheaper per message). */
+    onAbort(cb: (reason: Error) => void): () => void {
+        if (this.reason) {
+            cb(this.reason);
+            return () => {};
+        }
+        (this.callbacks ??= new Set()).add(cb);
+        return () => void this.callbacks?.delete(cb);
+    }
     get signal(): AbortSignal {
         if (!this.controller) {
             this.controller = new AbortController();
@@ -94,6 +106,8 @@ class HandlerCut {
     abort(reason: Error): void {
         this.reason ??= reason;
         this.controller?.abort(reason);
+        for (const cb of this.callbacks ?? []) cb(this.reason);
+        this.callbacks?.clear();
     }
 }
 
@@ -113,6 +127,7 @@ export class Worker {
     /** Cuts every broker call and ends the wait for in-flight work: grace + release budget are over. */
     private readonly hardStop = new AbortController();
     private stopping = false;
+    private handlerWait = false;
     private graceTimer?: NodeJS.Timeout;
     private slotFreed: () => void = () => {};
     private readonly opts: Resolved;
@@ -124,7 +139,7 @@ export class Worker {
         this.opts = { ...WORKER_DEFAULTS, ...given } as Resolved;
         this.settle = new Settler({
             broker: this.opts.broker,
-            handler: this.opts.handler,
+            isDone: isRuntimeHandler(this.opts.handler) ? undefined : this.opts.handler.isDone,
             stats: this.stats,
             callTimeoutMs: this.opts.callTimeoutMs,
             backoffMs: this.opts.releaseBackoffMs,
@@ -139,6 +154,11 @@ export class Worker {
 
     get isStopping(): boolean {
         return this.stopping;
+    }
+
+    /** True while receiving waits for a runtime handler to become ready (before the first receive, or after it was found down). */
+    get waitingForHandler(): boolean {
+        return this.handlerWait;
     }
 
     /** Begins graceful shutdown: no new receives; in-flight work gets graceMs, then is released; then every call is cut. */
@@ -166,9 +186,26 @@ export class Worker {
         const { broker, mode } = this.opts;
         let outage: { since: number; attempts: number; loggedAt: number; error: unknown } | undefined;
         let gaveUp: typeof outage;
+        let handlerFailed: unknown;
+        let handlerReady = false;
         while (!this.stopping) {
             await this.waitForSlot();
             if (this.stopping) break;
+            // A runtime handler must answer before anything is received: no message spends a delivery on a handler not there.
+            const runtime = this.opts.handler;
+            if (isRuntimeHandler(runtime) && (!handlerReady || runtime.down)) {
+                this.handlerWait = true;
+                try {
+                    await runtime.ready(this.receiveAbort.signal);
+                } catch (e) {
+                    handlerFailed = e;
+                    break;
+                } finally {
+                    this.handlerWait = false;
+                }
+                handlerReady = true;
+                if (this.stopping) break;
+            }
             const want = mode === "once" ? 1 : Math.min(this.opts.batchSize, this.opts.inflight - this.active.size);
             let messages: ReceivedMessage[];
             try {
@@ -213,6 +250,7 @@ export class Worker {
         }
         await this.finishInFlight();
         clearTimeout(this.graceTimer);
+        if (handlerFailed) throw handlerFailed;
         if (gaveUp) {
             const e = new Error(
                 `could not receive from the ${broker.kind} queue for ${Date.now() - gaveUp.since} ms (${gaveUp.attempts} attempts; budget ${this.opts.receiveRetryBudgetMs} ms): ${errorText(gaveUp.error)}`,
@@ -264,6 +302,11 @@ export class Worker {
             },
         });
         try {
+            if (isRuntimeHandler(handler)) {
+                const { maxBodyBytes } = this.opts;
+                const source = broker.source ?? `${broker.kind}:unknown`;
+                return await handler.process({ message, lease, settle: this.settle, cut: entry.abort, source, maxBodyBytes, maxDeliveryCount: broker.maxDeliveryCount, started, releaseOnShutdownMs: RELEASE_ON_SHUTDOWN_MS });
+            }
             let work: WorkMessage;
             try {
                 work = parseWorkMessage(message.body, this.opts.maxBodyBytes);

@@ -17,7 +17,10 @@ describe("bundled worker", () => {
     it("the build stage and the runtime stage run the same Node (the code cache is only valid for the Node that made it)", () => {
         const dockerfile = readFileSync(join(__dirname, "..", "Dockerfile"), "utf8");
         const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
-        expect(froms).toEqual(["${NODE_IMAGE}", "${NODE_IMAGE}"]);
+        // build, the runtime's file system (the base without npm, yarn, corepack), and the runtime from scratch holding
+        // that file system: its Node is the build stage's (test/images/ builds and runs it: the cache is accepted).
+        expect(froms).toEqual(["${NODE_IMAGE}", "${NODE_IMAGE}", "scratch"]);
+        expect(dockerfile).toMatch(/^COPY --from=runtime-fs \/ \/$/m);
         expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:\d+\.\d+\.\d+-/m);
     });
 

@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { explain, type Target } from "../src/errors";
 import { freePort, startAzurite, type Azurite } from "./support/azurite";
-import { runCli } from "./support/processes";
+import { runCli, startCli, waitFor } from "./support/processes";
 
 let azurite: Azurite;
 beforeAll(async () => {
@@ -44,10 +44,14 @@ function theError(r: { code: number | null; lines: string[]; errLines: string[] 
     return e as { msg: string; fix: string } & Record<string, unknown>;
 }
 
+// A Job waits for what is missing within --receive-retry-budget-ms (issue 23: startupLate.test.ts); with a budget of 0
+// it does not wait, and the problem is reported as found.
+const NO_WAIT = { KEDASCALE_RECEIVE_RETRY_BUDGET_MS: "0" };
+
 describe("work fails fast, naming what is missing", () => {
     it("missing queue: names queue, account and endpoint, says to create it or fix --queue", async () => {
         const r = await resources({ queue: false });
-        const e = theError(await runCli(["work", "--drain"], r.env));
+        const e = theError(await runCli(["work", "--drain"], { ...r.env, ...NO_WAIT }));
         expect(e.msg).toBe(`queue '${r.queue}' in storage account 'devstoreaccount1' (${azurite.queueEndpoint}) does not exist`);
         expect(e.fix).toMatch(/create it .*az storage queue create .* -n q-\w+.*--queue \(KEDASCALE_QUEUE\)/);
         expect(e).toMatchObject({ resource: "queue", name: r.queue, account: "devstoreaccount1", code: "QueueNotFound" });
@@ -55,21 +59,29 @@ describe("work fails fast, naming what is missing", () => {
 
     it("missing poison queue: names <queue>-poison", async () => {
         const r = await resources({ poison: false });
-        const e = theError(await runCli(["work", "--drain"], r.env));
+        const e = theError(await runCli(["work", "--drain"], { ...r.env, ...NO_WAIT }));
         expect(e.msg).toBe(`poison queue '${r.queue}-poison' in storage account 'devstoreaccount1' (${azurite.queueEndpoint}) does not exist`);
     });
 
     it("missing results container: names the container and --results-container", async () => {
         const r = await resources({ container: false });
-        const e = theError(await runCli(["work", "--once"], r.env));
+        const e = theError(await runCli(["work", "--once"], { ...r.env, ...NO_WAIT }));
         expect(e.msg).toBe(`results container '${r.container}' in storage account 'devstoreaccount1' (${azurite.blobEndpoint}) does not exist`);
         expect(e.fix).toMatch(/--results-container \(KEDASCALE_RESULTS_CONTAINER\)/);
     });
 
-    it("continuous mode too: the check is up front, not in the receive loop that retries forever", async () => {
+    it("continuous mode: the check is up front, and a Deployment's worker waits on it (no crash-loop), naming what is missing", async () => {
         const r = await resources({ queue: false });
-        const e = theError(await runCli(["work"], r.env, 30_000));
-        expect(e.msg).toMatch(/does not exist/);
+        const worker = startCli(["work"], { ...r.env, KEDASCALE_STARTUP_RETRY_MAX_MS: "200", KEDASCALE_OUTAGE_LOG_EVERY_MS: "1000" });
+        try {
+            const line = await waitFor("the named problem", () => worker.logs().find((l) => String(l.msg).startsWith("not ready:")), 20_000);
+            expect(line.msg).toContain(`queue '${r.queue}' in storage account 'devstoreaccount1' (${azurite.queueEndpoint}) does not exist`);
+            expect(line.fix).toMatch(/az storage queue create/);
+            expect(worker.proc.exitCode).toBeNull();
+        } finally {
+            worker.proc.kill("SIGTERM");
+            await worker.exit;
+        }
     });
 });
 

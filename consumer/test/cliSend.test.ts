@@ -52,6 +52,15 @@ describe("send", () => {
         expect(manifest).toMatchObject({ count: summary.sent, planned, status: "interrupted" });
 
         // Run id first, verify command last (both on stderr, the summary alone on stdout).
+        const notJson = send.errLines.filter((l) => {
+            try {
+                JSON.parse(l);
+                return false;
+            } catch {
+                return true;
+            }
+        });
+        expect(notJson, "stderr carries JSON lines only (a Node warning here is a defect to fix)").toEqual([]);
         const logs = send.errLines.map((l) => JSON.parse(l) as { msg: string; runId?: string; command?: string });
         expect(logs[0]).toMatchObject({ runId: "ctrlc", msg: expect.stringContaining("run ctrlc") });
         expect(logs.at(-1)!.msg).toBe(`check the results with: ${summary.verify}`);
@@ -72,6 +81,8 @@ describe("send", () => {
         const r = await resources();
         const sent = await runCli(["send", "--count", "200", "--rate", "500", "--concurrency", "8", "--run-id", "paced"], r.env);
         expect(JSON.parse(sent.lines.at(-1)!)).toMatchObject({ sent: 200, status: "complete" });
+        // Each lane may pause before each paced send; stderr stays JSON lines (no Node warning among them).
+        expect(sent.errLines.filter((l) => !l.startsWith("{"))).toEqual([]);
         expect(await depth(r.queue)).toBe(200);
         expect((await runCli(["work", "--drain", "--quiet", "--wait-ms", "1000", "--inflight", "32"], r.env, 120_000)).code).toBe(0);
         const verify = await runCli(["verify", "--run-id", "paced"], r.env);

@@ -56,6 +56,17 @@ describe("npm run demo", () => {
         expect(demo.logs().some((l) => l.msg.startsWith("demo passed: sent 60, done 60, duplicates 0, parked 0"))).toBe(true);
     }, 180_000);
 
+    it.each(["http", "exec"])("--handler %s: real workers hand every message to the example handler (examples/handlers/), each done once", async (handler) => {
+        const demo = run("npm", ["run", "demo", "--silent", "--", "--handler", handler, "--messages", "40", "--workers", "2"]);
+        const code = await demo.exit;
+        expect(code, demo.stderr()).toBe(0);
+        const summary = JSON.parse(demo.stdout().trim().split("\n").at(-1)!) as Record<string, unknown>;
+        expect(summary).toMatchObject({ sent: 40, done: 40, duplicates: 0, parked: 0, missing: 0, workers: 2, handler, ok: true });
+        expect(demo.logs().some((l) => l.msg === `workers hand each message to the example ${handler} handler`)).toBe(true);
+        const started = demo.logs().find((l) => l.msg === "Azurite is listening")!;
+        expect(existsSync(started.location)).toBe(false);
+    }, 180_000);
+
     it("Ctrl-C mid-drain: exits 130, workers and Azurite stopped, temp folder removed", async () => {
         const demo = run(process.execPath, [DEMO, "--messages", "1000", "--workers", "1"]);
         await waitFor("the drain to start", () => demo.logs().some((l) => l.msg?.startsWith("draining with")) || undefined, 120_000);

@@ -20,6 +20,8 @@ export const NAME_INPUT: Record<string, string> = {
     "azure-native:containerregistry:Registry": "registryName",
     "azure-native:servicebus:Namespace": "namespaceName",
     "azure-native:servicebus:Queue": "queueName",
+    "azure-native:servicebus:Topic": "topicName",
+    "azure-native:servicebus:Subscription": "subscriptionName",
     "azure-native:storage:StorageAccount": "accountName",
     "azure-native:storage:Queue": "queueName",
     "azure-native:storage:BlobContainer": "containerName",
@@ -128,6 +130,10 @@ export function setCallOverride(token: string, override: CallOverride): void {
 }
 export function clearCallOverrides(): void {
     callOverrides.clear();
+}
+/** Whether a test has changed what an invoke returns (planCache.ts then neither reuses nor stores a run). */
+export function hasCallOverrides(): boolean {
+    return callOverrides.size > 0;
 }
 
 export function mockCall(token: string, inputs: Record<string, unknown>): Record<string, unknown> {

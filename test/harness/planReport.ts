@@ -4,6 +4,7 @@
  */
 import { NAME_INPUT } from "./mockState";
 import type { RecordedResource, SettledRun } from "./programUnderMocks";
+import type { WorkloadSummary } from "../../components/plan/workloadSummary";
 
 /** The name Azure or Kubernetes will see (or the chart a Helm release installs), where the inputs say it. */
 function deployedName(r: RecordedResource): string | undefined {
@@ -41,20 +42,22 @@ function treeLines(resources: readonly RecordedResource[]): string[] {
 
 interface CapacityOutput {
     maxNodes: number;
-    pools: { pool: string; vmSize: string; priority: string; maxNodes: number; vcpusPerNode: number | null; vcpusAtMax: number | null; quota: string }[];
+    peakNodes?: number;
+    pools: { pool: string; vmSize: string; priority: string; maxNodes: number; surgeNodes: number; vcpusPerNode: number | null; vcpusAtMax: number | null; quota: string }[];
     quotaToRequest: Record<string, number>;
     howToCheck: string;
 }
 
 function capacityLines(c: CapacityOutput | undefined): string[] {
     if (!c) return ["  (not computed: the program stopped before it)"];
-    const rows = [["pool", "vm size", "priority", "max nodes", "vCPUs/node", "vCPUs at max (+1 surge)", "quota"]];
-    for (const p of c.pools) rows.push([p.pool, p.vmSize, p.priority, String(p.maxNodes), String(p.vcpusPerNode ?? "?"), String(p.vcpusAtMax ?? "?"), p.quota]);
+    // Surge: upgrade surge nodes at max (plan/pools.ts surgeNodes; none on Spot pools).
+    const rows = [["pool", "vm size", "priority", "max nodes", "surge", "vCPUs/node", "vCPUs at max + surge", "quota"]];
+    for (const p of c.pools) rows.push([p.pool, p.vmSize, p.priority, String(p.maxNodes), String(p.surgeNodes), String(p.vcpusPerNode ?? "?"), String(p.vcpusAtMax ?? "?"), p.quota]);
     const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => r[col].length)));
     const table = rows.map((r) => "  " + r.map((cell, col) => cell.padEnd(widths[col])).join("  ").trimEnd());
     return [
         ...table,
-        `  nodes at most: ${c.maxNodes}`,
+        `  nodes at most: ${c.maxNodes}${c.peakNodes !== undefined && c.peakNodes !== c.maxNodes ? ` (${c.peakNodes} during an upgrade)` : ""}`,
         "  regional quota to have approved before `pulumi up`:",
         ...Object.entries(c.quotaToRequest).map(([q, n]) => `    ${q}: ${n} vCPUs`),
         `  check: ${c.howToCheck}`,
@@ -72,6 +75,21 @@ function containerAppsLines(c: { coreQuota: number; coresAtMax: number; jobs: st
     ];
 }
 
+/** Per workload (the `workloads` output, plan/workloadSummary.ts): its entity, image and pull, and every grant on it. */
+function workloadLines(ws: WorkloadSummary[] | undefined): string[] {
+    if (!ws || ws.length === 0) return [];
+    const out = ["Workloads (each on its own entity; grants scoped to it):"];
+    for (const w of ws) {
+        out.push(`  ${w.workload} (${w.runsOn})`);
+        out.push(`    reads:  ${w.entity.what} in ${w.entity.broker} ${w.entity.in}; gives up to ${w.entity.deadLetter}`);
+        out.push(`    runs:   ${w.image.runs}: ${w.image.ref}`);
+        out.push(`    pulls:  ${w.image.pull}`);
+        for (const g of w.grants) out.push(`    grant:  ${g.to}: ${g.role} on ${g.on}`);
+        if (w.credential) out.push(`    secret: ${w.credential}`);
+    }
+    return [...out, ""];
+}
+
 /** The whole report, and whether the stack would deploy (no preflight error, the program ran to the end). */
 export function planReport(stack: string, run: SettledRun): { text: string; ok: boolean } {
     const err = run.error;
@@ -84,6 +102,7 @@ export function planReport(stack: string, run: SettledRun): { text: string; ok: 
         out.push("", ...errorText.split("\n").map((l) => `  ${l}`), "");
     } else {
         out.push(`Resources (${run.resources.length}), by component:`, ...treeLines(run.resources).map((l) => `  ${l}`), "");
+        out.push(...workloadLines(run.outputs.workloads as WorkloadSummary[] | undefined));
         // A stack whose every workload runs on Container Apps has no cluster, so no node capacity (capacity is null).
         if (run.outputs.capacity !== null) out.push("Capacity and quota:", ...capacityLines(run.outputs.capacity as CapacityOutput | undefined), "");
         out.push(...containerAppsLines(run.outputs.containerApps as Parameters<typeof containerAppsLines>[0]));

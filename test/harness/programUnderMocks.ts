@@ -27,6 +27,14 @@ export interface SettledRun {
     resources: RecordedResource[];
     outputs: Record<string, any>;
     warnings: string[];
+    /** Every provider function (invoke) the program called, in order: its token and inputs. */
+    invokes: RecordedInvoke[];
+}
+
+/** One invoke, e.g. `azure-native:servicebus:listQueueKeys` with its arguments (which Azure resource it targets). */
+export interface RecordedInvoke {
+    token: string;
+    inputs: Record<string, any>;
 }
 
 /** What differs between a test run (vitest module mocks) and a plain process (`npm run plan`). */
@@ -50,9 +58,13 @@ async function settle(count: () => number): Promise<void> {
     }
 }
 
-/** Runs the program and settles; never throws for a program error, so callers can inspect what was registered. */
-export async function runUnderMocks(stack: string, overrides: Record<string, unknown>, loader: ProgramLoader): Promise<SettledRun> {
+/**
+ * Runs the program and settles; never throws for a program error, so callers can inspect what was registered.
+ * `preview`: run as `pulumi preview` does (pulumi.runtime.isDryRun() true), to see which invokes a preview makes.
+ */
+export async function runUnderMocks(stack: string, overrides: Record<string, unknown>, loader: ProgramLoader, preview = false): Promise<SettledRun> {
     const resources: RecordedResource[] = [];
+    const invokes: RecordedInvoke[] = [];
     const options = new Map<string, { parentType?: string; parentName?: string; dependsOn: string[]; ignoreChanges: string[] }>();
     const warnings: string[] = [];
 
@@ -65,11 +77,14 @@ export async function runUnderMocks(stack: string, overrides: Record<string, unk
                 resources.push({ type: args.type, name: args.name, inputs: args.inputs, id, provider: args.provider, dependsOn: [], ignoreChanges: [], ...opts });
                 return { id, state };
             },
-            call: (args) => mockCall(args.token, args.inputs),
+            call: (args) => {
+                invokes.push({ token: args.token, inputs: args.inputs });
+                return mockCall(args.token, args.inputs);
+            },
         },
         "kedascale",
         stack,
-        false,
+        preview,
     );
     const restore = loader.captureWarnings((msg) => warnings.push(msg));
     let outputs: Record<string, any>;
@@ -100,5 +115,5 @@ export async function runUnderMocks(stack: string, overrides: Record<string, unk
     } finally {
         restore();
     }
-    return { error: programError, resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), outputs, warnings };
+    return { error: programError, resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), outputs, warnings, invokes };
 }

@@ -4,9 +4,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
+import { mockCall, mockState } from "./mockState";
+import { planKey, reuseOrRun } from "./planCache";
 import { MOCK_ACR_CREDENTIALS, runUnderMocks, type RecordedResource, type SettledRun } from "./programUnderMocks";
+import { stackConfig } from "./stackConfig";
 
-export type { RecordedResource, SettledRun } from "./programUnderMocks";
+export type { RecordedInvoke, RecordedResource, SettledRun } from "./programUnderMocks";
 
 export interface ProgramRun {
     resources: RecordedResource[];
@@ -18,8 +21,27 @@ export interface ProgramRun {
     byId(id: string): RecordedResource | undefined;
 }
 
-/** Runs the program and settles; never throws for a program error, so tests can inspect what was registered. */
-export async function settleProgram(stack: string, overrides: Record<string, unknown> = {}): Promise<SettledRun> {
+export interface RunOptions {
+    /** false: run the program even if this `vitest run` already has the same run (to time it: bench/runBench.ts). Default true. */
+    reuse?: boolean;
+}
+
+/**
+ * Runs the program and settles; never throws for a program error, so tests can inspect what was registered.
+ * The same run (same stack, config, sources, environment; see planCache.ts) is run once per `vitest run`: later calls
+ * get a fresh copy of what it recorded, and Pulumi's runtime is left configured and mocked as the run leaves it.
+ */
+export async function settleProgram(stack: string, overrides: Record<string, unknown> = {}, preview = false, o: RunOptions = {}): Promise<SettledRun> {
+    const key = o.reuse === false ? undefined : planKey(stack, overrides, preview);
+    const { run, reused } = await reuseOrRun(key, () => runFresh(stack, overrides, preview));
+    if (reused) {
+        pulumi.runtime.setAllConfig(stackConfig(stack, overrides));
+        await pulumi.runtime.setMocks({ newResource: (args) => mockState(args), call: (args) => mockCall(args.token, args.inputs) }, "kedascale", stack, preview);
+    }
+    return run;
+}
+
+function runFresh(stack: string, overrides: Record<string, unknown>, preview: boolean): Promise<SettledRun> {
     return runUnderMocks(stack, overrides, {
         async importProgram() {
             vi.resetModules();
@@ -30,11 +52,11 @@ export async function settleProgram(stack: string, overrides: Record<string, unk
             const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(async (msg: string) => sink(msg));
             return () => warn.mockRestore();
         },
-    });
+    }, preview);
 }
 
-export async function runProgram(stack: string, overrides: Record<string, unknown> = {}): Promise<ProgramRun> {
-    const { error, resources: azure, outputs, warnings } = await settleProgram(stack, overrides);
+export async function runProgram(stack: string, overrides: Record<string, unknown> = {}, o: RunOptions = {}): Promise<ProgramRun> {
+    const { error, resources: azure, outputs, warnings } = await settleProgram(stack, overrides, false, o);
     if (error) throw error;
     return {
         resources: azure,

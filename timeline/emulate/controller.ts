@@ -5,15 +5,16 @@
  *   ScaledJob:    scaledJobJobsToCreate (scale_jobs.go: the scaling strategy's job-count formula, activation, min/max);
  *                 each Job is one worker process; a failed pod is retried up to backoffLimit (Kubernetes' pod failure
  *                 backoff, 10 s doubling), activeDeadlineSeconds ends it;
- *   ScaledObject: scaledObjectPoll (activation 0 → 1, cooldownPeriod back to min or idleReplicaCount) and, every 15 s,
- *                 hpaSync (the HPA's target arithmetic, scale-up limit and scale-down stabilization); each replica is a
- *                 continuous worker process, scaled in by SIGTERM with the pod's grace period.
+ *   ScaledObject: scaledObjectPoll (activation 0 → 1, cooldownPeriod back to min or idleReplicaCount, up to min) and,
+ *                 every 15 s, hpaSync (the HPA controller: tolerance, stabilization windows, scale-up and scale-down
+ *                 rate limits, behavior or not: model/hpa.ts); each replica is a continuous worker process, scaled in
+ *                 by SIGTERM with the pod's grace period.
  * It is an emulation of KEDA's formulas, not of the scheduler, the kubelet or the cluster autoscaler: a pod starts the
  * moment its Job or replica is created (or after `podStartSeconds`), with no nodes, images or API throttling.
  * Durations (pollingInterval, cooldownPeriod, the HPA sync, grace periods, backoffs, deadlines) run `timeScale` times
  * faster; samples are in the stack's own seconds (wall time ÷ timeScale).
  */
-import { HPA_SYNC_SECONDS, hpaSync, scaledJobJobsToCreate, scaledObjectPoll, type ScaledObjectState } from "../model/keda";
+import { HPA_SYNC_SECONDS, hpaSync, initialScaledObjectState, scaledJobJobsToCreate, scaledObjectPoll, type ScaledObjectState } from "../model/keda";
 import type { Sample } from "../samples";
 import { startWorker, type PodMapping, type WorkerProcess } from "./pods";
 import type { ScalingTarget } from "./rendered";
@@ -152,7 +153,7 @@ export async function runController(o: ControllerOptions): Promise<ControllerRes
 
     // ScaledObject state.
     const replicas: Replica[] = [];
-    let so: ScaledObjectState = { replicas: w.minReplicaCount, lastActiveAt: -Infinity };
+    let so: ScaledObjectState = initialScaledObjectState(w.minReplicaCount);
     const live = () => replicas.filter((r) => !r.stopping && r.proc.alive());
     const reconcile = () => {
         // The Deployment controller: replace exited replicas, add missing ones, stop the newest extra ones.
@@ -172,7 +173,7 @@ export async function runController(o: ControllerOptions): Promise<ControllerRes
         strategy: w.strategy,
         cooldownPeriod: w.cooldownPeriod,
         idleReplicaCount: w.idleReplicaCount,
-        scaleDownStabilizationSeconds: w.scaleDownStabilizationSeconds,
+        hpaBehavior: w.hpaBehavior,
     };
 
     const samples: Sample[] = [];

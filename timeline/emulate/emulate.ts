@@ -179,7 +179,7 @@ function describe(stack: string, w: ScalingTarget, messages: number, workSeconds
     const lines = [
         `EMULATION of KEDA's formulas (kedacore/keda v2.20.2) over real worker processes on a local Azurite — not of the Kubernetes scheduler, the kubelet or the cluster autoscaler: no nodes, no image pulls, no API throttling; pods start when created`,
         `${stack}: ${kedaObject} ${w.name}, ${w.trigger.type} trigger target ${w.trigger.target}, activation ${w.trigger.activation}, min ${w.minReplicaCount}, max ${w.maxReplicaCount}` +
-            (w.kind === "job" ? `, scalingStrategy ${w.strategy}, backoffLimit ${w.backoffLimit}` : `, cooldownPeriod ${w.cooldownPeriod} s, scale-down stabilization ${w.scaleDownStabilizationSeconds} s`),
+            (w.kind === "job" ? `, scalingStrategy ${w.strategy}, backoffLimit ${w.backoffLimit}` : `, cooldownPeriod ${w.cooldownPeriod} s, HPA ${w.hpaBehavior ? `behavior ${JSON.stringify(w.hpaBehavior)}` : "without behavior (at most max(2 × replicas, 4) up per sync, 300 s scale-down window)"}`),
         `time scale 1/${Math.round(1 / timeScale)}: pollingInterval ${w.pollingInterval} s runs every ${f(w.pollingInterval)}` +
             (w.kind === "deployment" ? `, cooldownPeriod ${w.cooldownPeriod} s in ${f(w.cooldownPeriod)}, the HPA's 15 s sync in ${f(15)}` : "") +
             `, ${workSeconds} s of work per message in ${f(workSeconds)}; times in the samples are the stack's seconds (wall time × ${Math.round(1 / timeScale)})`,

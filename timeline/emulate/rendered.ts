@@ -7,6 +7,7 @@
 import { WORKER_COMMAND } from "../../components/plan/virtualNodes";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import type { HpaBehaviorInput, HpaPolicy, HpaScalingRules } from "../model/hpa";
 import type { ScalingStrategy } from "../model/keda";
 
 export interface RenderedObject {
@@ -93,8 +94,8 @@ export interface ScalingTarget {
     /** ScaledObject only: seconds after the last active poll before scaling back to min (or idleReplicaCount). */
     readonly cooldownPeriod: number;
     readonly idleReplicaCount?: number;
-    /** ScaledObject: the HPA's scale-down stabilization window (behavior, else the HPA default 300 s). */
-    readonly scaleDownStabilizationSeconds: number;
+    /** ScaledObject: advanced.horizontalPodAutoscalerConfig.behavior as KEDA passes it to the HPA; undefined = none. */
+    readonly hpaBehavior?: HpaBehaviorInput;
     /** ScaledJob only. */
     readonly strategy: ScalingStrategy;
     readonly backoffLimit: number;
@@ -106,8 +107,6 @@ export interface ScalingTarget {
 
 // KEDA's defaults when a field is absent (FACTS §9; keda.sh/docs/2.20 ScaledObject and ScaledJob specs).
 const KEDA_DEFAULTS = { pollingInterval: 30, cooldownPeriod: 300, minReplicaCount: 0, maxReplicaCount: 100, target: 5, activation: 0 };
-/** HPA default scale-down stabilization window (kubernetes.io HPA docs, "Default Behavior"). */
-const HPA_SCALE_DOWN_STABILIZATION_SECONDS = 300;
 
 const num = (v: unknown, fallback: number, where: string, problems: string[]): number => {
     if (v === undefined || v === null) return fallback;
@@ -154,7 +153,7 @@ export function scalingTarget(rendered: RenderedStack, workload?: string): Scali
     // Virtual-node pods spell out the image's own entrypoint (ACI refuses args without a command): that is still the worker.
     const command = containers[0]?.command;
     if (command && JSON.stringify(command) !== JSON.stringify(WORKER_COMMAND)) problems.push(`${where} pod template: a container command replaces the worker's entrypoint; the emulation runs the worker bundle with the container's args`);
-    const behavior = s.advanced?.horizontalPodAutoscalerConfig?.behavior?.scaleDown;
+    const behavior = hpaBehaviorOf(s.advanced?.horizontalPodAutoscalerConfig?.behavior, `${where} spec.advanced.horizontalPodAutoscalerConfig.behavior`, problems);
     const target: ScalingTarget = {
         name: o.metadata.name,
         kind: o.kind === "ScaledJob" ? "job" : "deployment",
@@ -169,7 +168,7 @@ export function scalingTarget(rendered: RenderedStack, workload?: string): Scali
         maxReplicaCount: num(s.maxReplicaCount, KEDA_DEFAULTS.maxReplicaCount, `${where} spec.maxReplicaCount`, problems),
         cooldownPeriod: num(s.cooldownPeriod, KEDA_DEFAULTS.cooldownPeriod, `${where} spec.cooldownPeriod`, problems),
         idleReplicaCount: s.idleReplicaCount,
-        scaleDownStabilizationSeconds: num(behavior?.stabilizationWindowSeconds, HPA_SCALE_DOWN_STABILIZATION_SECONDS, `${where} scaleDown.stabilizationWindowSeconds`, problems),
+        hpaBehavior: behavior,
         strategy: (s.scalingStrategy?.strategy ?? "default") as ScalingStrategy,
         // Kubernetes Job defaults: backoffLimit 6, no deadline.
         backoffLimit: num(s.jobTargetRef?.backoffLimit, 6, `${where} spec.jobTargetRef.backoffLimit`, problems),
@@ -185,6 +184,32 @@ export function scalingTarget(rendered: RenderedStack, workload?: string): Scali
     if (target.trigger.target <= 0) problems.push(`${where} trigger target: must be > 0`);
     if (problems.length) throw new Error(`cannot emulate ${rendered.stack}'s ${where}:\n  ${problems.join("\n  ")}`);
     return target;
+}
+
+/**
+ * The HPA behavior as the API reads it (autoscaling/v2 HPAScalingRules): each field optional, filled by hpa.ts
+ * fillBehavior as the API server's defaulting does. A field the model does not know is an error naming it.
+ */
+function hpaBehaviorOf(b: any, where: string, problems: string[]): HpaBehaviorInput | undefined {
+    if (b === undefined || b === null) return undefined;
+    const rules = (r: any, path: string): Partial<HpaScalingRules> | undefined => {
+        if (r === undefined || r === null) return undefined;
+        for (const k of Object.keys(r)) if (!["stabilizationWindowSeconds", "selectPolicy", "policies", "tolerance"].includes(k)) problems.push(`${path}.${k}: not emulated`);
+        if (r.selectPolicy !== undefined && !["Max", "Min", "Disabled"].includes(r.selectPolicy)) problems.push(`${path}.selectPolicy: "${r.selectPolicy}" is not Max, Min or Disabled`);
+        const policies = (r.policies as any[] | undefined)?.map((p, i): HpaPolicy => {
+            if (p.type !== "Pods" && p.type !== "Percent") problems.push(`${path}.policies[${i}].type: "${p.type}" is not Pods or Percent`);
+            return { type: p.type, value: num(p.value, 0, `${path}.policies[${i}].value`, problems), periodSeconds: num(p.periodSeconds, 0, `${path}.policies[${i}].periodSeconds`, problems) };
+        });
+        return {
+            ...(r.stabilizationWindowSeconds !== undefined ? { stabilizationWindowSeconds: num(r.stabilizationWindowSeconds, 0, `${path}.stabilizationWindowSeconds`, problems) } : {}),
+            ...(r.selectPolicy !== undefined ? { selectPolicy: r.selectPolicy } : {}),
+            ...(policies ? { policies } : {}),
+            ...(r.tolerance !== undefined ? { tolerance: num(r.tolerance, 0, `${path}.tolerance`, problems) } : {}),
+        };
+    };
+    const scaleUp = rules(b.scaleUp, `${where}.scaleUp`);
+    const scaleDown = rules(b.scaleDown, `${where}.scaleDown`);
+    return { ...(scaleUp ? { scaleUp } : {}), ...(scaleDown ? { scaleDown } : {}) };
 }
 
 /** The burst the stack's load template would send (`send --count N [--work-ms W]` in the `<name>-load` CronJob). */

@@ -1,5 +1,5 @@
 /**
- * Regenerates timeline/examples/scale1000.png (the picture README shows): simulate the scale1000 stack with its own
+ * Regenerates timeline/examples/scale1000.png (the picture docs/burst-picture.md shows): simulate the scale1000 stack with its own
  * config, default parameters and seed 1, render the HTML and screenshot it in headless Debian Chromium.
  * `npx tsx timeline/examples/render-example.ts`
  */

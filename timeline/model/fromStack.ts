@@ -8,8 +8,10 @@ import { decodeRawConfig, parseConfig } from "../../components/config/load";
 import type { StackConfig } from "../../components/config/stack";
 import type { WorkloadConfig } from "../../components/config/workloads";
 import { autoscalerProfile } from "../../components/plan/autoscaler";
+import { podRequestQuantities } from "../../components/plan/handler";
 import { allPools, effectiveMaxPods } from "../../components/plan/pools";
 import { stackConfig, stackNames } from "../../test/harness/stackConfig";
+import type { HpaBehaviorInput } from "./hpa";
 import type { ScalingStrategy } from "./keda";
 
 export interface ModelInputs {
@@ -31,7 +33,12 @@ export interface ModelInputs {
         /** Messages one replica works on at once (deployment). */
         readonly inflight: number;
         readonly cooldownPeriod: number;
-        readonly scaleDownStabilizationSeconds: number;
+        readonly idleReplicaCount?: number;
+        /** The HPA behavior the ScaledObject renders (advanced.horizontalPodAutoscalerConfig.behavior); undefined = none. */
+        readonly hpaBehavior?: HpaBehaviorInput;
+        /** ScaledJob: finished Jobs KEDA keeps before deleting (each delete is an API call). */
+        readonly successfulJobsHistoryLimit: number;
+        readonly failedJobsHistoryLimit: number;
     };
     readonly pool: { readonly name: string; readonly vmSize: string; readonly minCount: number; readonly maxCount: number; readonly maxPods: number; readonly spot: boolean };
     readonly keda: { readonly qps: number; readonly burst: number };
@@ -89,7 +96,8 @@ export function modelInputs(stack: string, cfg: StackConfig, choices: InputChoic
         workload: {
             name: w.name,
             kind: w.kind,
-            requests: w.resources.requests,
+            // The whole pod's: an http handler's container requests too (components/plan/handler.ts).
+            requests: podRequestQuantities(w),
             target: w.target ?? (w.kind === "job" ? 1 : 5),
             activation: w.activation,
             pollingInterval: w.pollingInterval,
@@ -99,8 +107,14 @@ export function modelInputs(stack: string, cfg: StackConfig, choices: InputChoic
             mode: w.job.mode,
             inflight: w.inflight,
             cooldownPeriod: w.cooldownPeriod,
-            // HPA default scale-down stabilization is 300 s (kubernetes HPA docs, "Default Behavior").
-            scaleDownStabilizationSeconds: w.scaleDown?.stabilizationWindowSeconds ?? 300,
+            ...(w.idleReplicaCount !== undefined ? { idleReplicaCount: w.idleReplicaCount } : {}),
+            // What components/plan/workload.ts renderScaledObject writes: a scale-down window and a Percent policy per
+            // 60 s when scaleDown is set, no behavior otherwise (then the HPA's no-behavior rules apply: hpa.ts).
+            ...(w.scaleDown
+                ? { hpaBehavior: { scaleDown: { stabilizationWindowSeconds: w.scaleDown.stabilizationWindowSeconds, policies: [{ type: "Percent" as const, value: w.scaleDown.percentPerMinute, periodSeconds: 60 }] } } }
+                : {}),
+            successfulJobsHistoryLimit: w.job.successfulJobsHistoryLimit,
+            failedJobsHistoryLimit: w.job.failedJobsHistoryLimit,
         },
         pool: poolFor(cfg, w),
         keda: { qps: cfg.keda.kubeApiQps, burst: cfg.keda.kubeApiBurst },

@@ -28,12 +28,12 @@ export const PARAMS = {
         unit: "s",
         source:
             "ASSUMPTION: a pod on a new node from scheduling to its first receive: image pull from ACR (every new node pulls) and container start; " +
-            "the worker's own start is ~0.2 s (README, bench: `work --once` spawn → first message done)",
+            "the worker's own start is ~0.2 s (docs/benchmarks.md: `work --once` spawn → first message done)",
     },
     emptyJobSeconds: {
         value: 2,
         unit: "s",
-        source: "consumer `work --once` on an empty queue exits after --wait-ms (README, the consumer): an over-created Job ends quickly",
+        source: "consumer `work --once` on an empty queue exits after --wait-ms (docs/worker.md): an over-created Job ends quickly",
     },
     spotFailureRate: {
         value: 0,
@@ -63,7 +63,7 @@ export const PARAMS = {
     sendSeconds: {
         value: 0,
         unit: "s",
-        source: "ASSUMPTION: the burst is on the queue at t = 0 (the load Job's send takes ~1–2 s for 1,000 messages: README bench, producer `send`)",
+        source: "ASSUMPTION: the burst is on the queue at t = 0 (the load Job's send takes ~1–2 s for 1,000 messages: docs/benchmarks.md, producer `send`)",
     },
     sampleSeconds: { value: 1, unit: "s", source: "model time step and sample spacing" },
 } as const satisfies Record<string, Param>;

@@ -1,33 +1,18 @@
 /**
  * The burst model: a deterministic (seeded) 1-second-step simulation of one workload draining a burst — KEDA's
- * polls and Job arithmetic (keda.ts), the operator's API token bucket (throttle.ts), the cluster autoscaler's scans,
- * node provisioning (with Spot failures), scheduling by pods per node (capacity.ts), pod start and work time.
+ * polls, Job arithmetic and Job clean-up (keda.ts), the HPA behind a ScaledObject (hpa.ts), the operator's API token
+ * bucket (throttle.ts), the cluster autoscaler's scans, node provisioning (with Spot failures), scheduling by pods per
+ * node (capacity.ts), pod start and work time.
  * Not modelled: the scheduler's own latency, API-server throttling beyond KEDA's client, VMSS batch limits, Spot
- * evictions during the burst, HPA tolerance; say so where it matters.
+ * evictions during the burst; say so where it matters.
  */
-import { HPA_SYNC_SECONDS, hpaSync, scaledJobJobsToCreate, scaledObjectPoll, type ScaledObjectState } from "./keda";
+import { HPA_SYNC_SECONDS, hpaSync, initialScaledObjectState, jobsToDelete, scaledJobJobsToCreate, scaledObjectPoll, type ScaledObjectState } from "./keda";
 import { TokenBucket } from "./throttle";
+import { logNormal, prng } from "./random";
 import { podsPerNode } from "./capacity";
 import type { ModelInputs } from "./fromStack";
 import type { ParamValues } from "./params";
 import { TIMELINE_FORMAT, type Marks, type Sample, type Timeline } from "../samples";
-
-/** mulberry32: small, seedable, good enough to draw provisioning times; one stream per purpose. */
-export function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-
-function logNormal(rand: () => number, median: number, sigma: number): number {
-    const z = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-    return median * Math.exp(sigma * z);
-}
 
 type PodState = "pending" | "starting" | "running" | "done";
 interface Pod {
@@ -99,11 +84,15 @@ export function simulate(m: ModelInputs, p: ParamValues, opts: SimulationOptions
     let nextPoll = phaseRand() * w.pollingInterval;
     const firstPollAt = nextPoll;
     let nextScan = phaseRand() * m.autoscaler.scanIntervalSeconds;
+    // The HPA's syncs: resyncPeriod after the previous reconcile ENDS (horizontal.go processNextWorkItem re-adds the key
+    // with AddRateLimited), so a little more than 15 s apart; the sync's own time is what its windows are measured from.
     let nextHpa = phaseRand() * HPA_SYNC_SECONDS;
     let backoffUntil = 0;
     let lastScaleUpAt = -Infinity;
-    // The ScaledObject's replicas, KEDA's last active poll and the HPA's stabilization (keda.ts scaledObjectPoll, hpaSync).
-    let so: ScaledObjectState = { replicas: 0, lastActiveAt: -Infinity };
+    // The ScaledObject's replicas, KEDA's last active poll and the HPA's memory (keda.ts scaledObjectPoll, hpaSync).
+    let so: ScaledObjectState = initialScaledObjectState(0);
+    // Finished Jobs still in the API (KEDA deletes those past the history limits at each poll).
+    let jobsDeleted = 0;
     let jobsCreated = 0;
     let firstCreated: number | undefined;
     let lastCreated: number | undefined;
@@ -191,17 +180,24 @@ export function simulate(m: ModelInputs, p: ParamValues, opts: SimulationOptions
                     lastCreated = at;
                     pollEnds = at;
                 }
+                // Then cleanUp: finished Jobs past successfulJobsHistoryLimit, one Delete each through the same bucket
+                // (scale_jobs.go RequestJobScale 98 → cleanUp). Every Job here succeeds (no failed history).
+                const finished = pods.filter((x) => x.state === "done").length - jobsDeleted;
+                const deletes = jobsToDelete(finished, 0, w.successfulJobsHistoryLimit, w.failedJobsHistoryLimit);
+                for (let i = 0; i < deletes; i++) pollEnds = bucket.take(t);
+                jobsDeleted += deletes;
             } else {
-                // KEDA activates 0 → 1 itself, and returns to min (0) cooldownPeriod after the last activity.
+                // KEDA activates 0 → max(min, 1), raises an idle target to min, and takes it to 0 (or idleReplicaCount)
+                // cooldownPeriod after the last activity; everything else is the HPA's.
                 so = scaledObjectPoll(w, so, queueLength, t);
             }
             nextPoll = Math.max(t + w.pollingInterval, pollEnds);
         }
 
-        // The HPA (ScaledObject above one replica): every 15 s, limited scale-up, stabilized scale-down.
+        // The HPA (ScaledObject at one replica or more): every sync, tolerance, stabilization and rate limits (hpa.ts).
         if (w.kind === "deployment" && t >= nextHpa) {
-            nextHpa = t + HPA_SYNC_SECONDS;
-            so = hpaSync(w, so, queueLength, t);
+            so = hpaSync(w, so, queueLength, nextHpa);
+            nextHpa += HPA_SYNC_SECONDS + HPA_RECONCILE_SECONDS;
         }
         if (w.kind === "deployment") {
             const live = pods.filter((x) => x.state !== "done" && !x.stopping);
@@ -306,6 +302,9 @@ export function simulate(m: ModelInputs, p: ParamValues, opts: SimulationOptions
         failedNodes,
     };
 }
+
+/** ASSUMPTION: how long one HPA reconcile takes (it only decides ties: a recommendation exactly one window old is outside it). */
+const HPA_RECONCILE_SECONDS = 0.01;
 
 const round = (x: number) => Math.round(x * 10) / 10;
 

@@ -1,7 +1,16 @@
 /** The text `simulate` prints: the inputs it read, the key moments, what bounds the burst, and every assumption. */
 import type { BoundReport } from "./bounds";
 import type { ModelInputs } from "./fromStack";
+import { fillBehavior, type HpaBehaviorInput, type HpaScalingRules } from "./hpa";
 import { PARAMS, type ParamName, type ParamValues } from "./params";
+
+/** The HPA rules a ScaledObject gets (hpa.ts): its behavior as rendered, or the controller's no-behavior rules. */
+function hpaLine(b: HpaBehaviorInput | undefined): string {
+    const f = fillBehavior(b);
+    if (!f) return "HPA without behavior (up ≤ max(2 × replicas, 4) per sync, down after a 300 s window, tolerance 10 %)";
+    const rules = (r: HpaScalingRules) => `${r.stabilizationWindowSeconds} s window, ${r.selectPolicy} of ${r.policies.map((p) => `${p.value}${p.type === "Percent" ? " %" : " pods"}/${p.periodSeconds} s`).join(", ")}`;
+    return `HPA behavior: up ${rules(f.scaleUp)}; down ${rules(f.scaleDown)}; tolerance 10 %`;
+}
 
 const s = (x: number | undefined) => (x === undefined ? "never (within the horizon)" : `${Math.round(x)} s`);
 
@@ -11,7 +20,7 @@ export function summaryLines(m: ModelInputs, p: ParamValues, r: BoundReport, see
     const lines = [
         `simulate: stack ${m.stack}, ${w.kind === "job" ? "ScaledJob" : "ScaledObject"} ${w.name}, ${m.messages} messages, ${m.workSeconds} s of work each, seed ${seed}`,
         `  read from the stack: pollingInterval ${w.pollingInterval} s, target ${w.target}, activation ${w.activation}, replicas ${w.minReplicaCount}–${w.maxReplicaCount}` +
-            (w.kind === "job" ? `, strategy ${w.strategy}, mode ${w.mode}` : `, inflight ${w.inflight}`) +
+            (w.kind === "job" ? `, strategy ${w.strategy}, mode ${w.mode}` : `, inflight ${w.inflight}, cooldownPeriod ${w.cooldownPeriod} s, ${hpaLine(w.hpaBehavior)}`) +
             `; KEDA API QPS ${m.keda.qps}/burst ${m.keda.burst}; pool ${m.pool.name} ${m.pool.vmSize} ${m.pool.minCount}–${m.pool.maxCount}${m.pool.spot ? " Spot" : ""}, maxPods ${m.pool.maxPods}` +
             `; autoscaler scan ${m.autoscaler.scanIntervalSeconds} s, maxNodeProvisionTime ${m.autoscaler.maxNodeProvisionSeconds} s, scale-down after ${m.autoscaler.scaleDownUnneededSeconds} s`,
         `  pods per node: ${b.podsPerNode} (bound by ${b.podsPerNodeBoundBy}; requests ${w.requests.cpu}/${w.requests.memory} on ${m.pool.vmSize})`,
@@ -24,6 +33,6 @@ export function summaryLines(m: ModelInputs, p: ParamValues, r: BoundReport, see
     for (const e of r.effects) lines.push(`    ${e.knob} → ${e.relaxed}: drained ${s(e.drainedAt)} (${Math.round(e.saves)} s sooner)`);
     lines.push("assumptions (override with --set name=value):");
     for (const [name, param] of Object.entries(PARAMS)) lines.push(`  ${name} = ${p[name as ParamName]} ${param.unit}: ${param.source}`);
-    lines.push("not modelled: scheduler latency, API-server throttling beyond KEDA's client, VMSS batch limits, Spot evictions mid-burst, the HPA's 10 % tolerance.");
+    lines.push("not modelled: scheduler latency, API-server throttling beyond KEDA's client, VMSS batch limits, Spot evictions mid-burst.");
     return lines;
 }

@@ -12,6 +12,8 @@ import { azureCredential } from "../../consumer/src/connect";
 export interface QueueTarget {
     readonly broker: "serviceBus" | "storageQueue";
     readonly queue: string;
+    /** Service Bus only: read this subscription of topic `queue` (KEDA's azure-servicebus scaler with topicName/subscriptionName). */
+    readonly subscription?: string;
     /** Service Bus namespace (short name or FQDN) or storage account name. */
     readonly resource?: string;
     /** Explicit connection string (Azurite, local runs) instead of identity. */
@@ -26,6 +28,7 @@ export async function queueDepthReader(target: QueueTarget): Promise<() => Promi
         const { ServiceBusAdministrationClient } = await import("@azure/service-bus");
         const host = target.resource && (target.resource.includes(".") ? target.resource : `${target.resource}.servicebus.windows.net`);
         const admin = target.connectionString ? new ServiceBusAdministrationClient(target.connectionString) : new ServiceBusAdministrationClient(host!, await azureCredential());
+        if (target.subscription) return async () => (await admin.getSubscriptionRuntimeProperties(target.queue, target.subscription!)).activeMessageCount;
         return async () => (await admin.getQueueRuntimeProperties(target.queue)).activeMessageCount;
     }
     const { QueueClient } = await import("@azure/storage-queue");

@@ -5,11 +5,12 @@
 import { onContainerApps } from "../containerApps";
 import { KUBENET_MAX_NODES, nodeAllocatable } from "../../limits/platform";
 import { lookupVmSize } from "../../limits/vmSizes";
-import { allPools, effectiveMaxPods, isSpot } from "../../plan/pools";
+import { allPools, effectiveMaxPods, isSpot, peakPoolNodes } from "../../plan/pools";
+import { podRequests } from "../../plan/handler";
 import type { PoolConfig } from "../schema";
 import type { StackConfig } from "../stack";
 import type { WorkloadConfig } from "../workloads";
-import { cpuMillis, formatCpu, formatMiB, memoryMiB } from "../quantity";
+import { formatCpu, formatMiB } from "../quantity";
 import { given, type RuleContext } from "./context";
 import { error, key, warning, type Problem } from "./problem";
 
@@ -50,9 +51,14 @@ export function eligiblePools(cfg: StackConfig, w: WorkloadConfig): PoolConfig[]
     }
 }
 
+/** The pod's requests: the worker's container, plus an http handler's (plan/handler.ts podRequests). */
 function request(w: WorkloadConfig): { cpu?: number; mem?: number } {
-    return { cpu: cpuMillis(w.resources.requests.cpu), mem: memoryMiB(w.resources.requests.memory) };
+    const r = podRequests(w);
+    return { cpu: r.cpuMillis, mem: r.memoryMiB };
 }
+/** How the pod's requests read in a message: the workload's, or the sum with the handler's. */
+const describeRequests = (w: WorkloadConfig, cpu: number, mem: number) =>
+    w.handler?.http && w.handler.resources ? `cpu ${formatCpu(cpu)} / memory ${formatMiB(mem)} (resources + handler.resources)` : `cpu ${w.resources.requests.cpu} / memory ${w.resources.requests.memory}`;
 
 /** Pods of this request one node of the pool holds (CPU, memory and maxPods; DaemonSets take more in reality). */
 function podsPerNode(room: PoolRoom, cpu: number, mem: number): number {
@@ -71,7 +77,7 @@ export function podFitRules(cfg: StackConfig): Problem[] {
         problems.push(
             error(
                 [key("workloads", i, "resources", "requests"), key("workloads", i, "placement")],
-                `requests cpu ${w.resources.requests.cpu} / memory ${w.resources.requests.memory} fit no node workload "${w.name}" may run on: the largest, pool "${best.pool.name}" (${best.pool.vmSize}), has ${formatCpu(best.cpuMillis)} CPU and ${formatMiB(best.memoryMiB)} allocatable after AKS's kube-reserved and eviction reserve (aks-docs node-resource-reservations.md); pods would stay Pending`,
+                `requests ${describeRequests(w, cpu, mem)} fit no node workload "${w.name}" may run on: the largest, pool "${best.pool.name}" (${best.pool.vmSize}), has ${formatCpu(best.cpuMillis)} CPU and ${formatMiB(best.memoryMiB)} allocatable after AKS's kube-reserved and eviction reserve (aks-docs node-resource-reservations.md); pods would stay Pending`,
                 `lower the requests below ${formatCpu(best.cpuMillis)} / ${formatMiB(best.memoryMiB)} (DaemonSets take some of that too), or use a larger vmSize for the pool`,
             ),
         );
@@ -81,14 +87,14 @@ export function podFitRules(cfg: StackConfig): Problem[] {
 
 /**
  * Spot-only workloads at their maximum against what the Spot pools hold at maxCount. The capacity summary
- * (plan/capacity.ts) tells to request (maxCount+1) × vCPUs of Spot quota; replicas beyond what those nodes hold
+ * (plan/capacity.ts) tells to request maxCount × vCPUs of Spot quota (Spot pools have no upgrade surge); replicas beyond what those nodes hold
  * stay Pending forever.
  */
 export function spotCapacityRules(cfg: StackConfig, ctx: RuleContext): Problem[] {
     const problems: Problem[] = [];
     const spotRooms = rooms(cfg, cfg.pools.filter(isSpot));
     if (spotRooms.length === 0 || spotRooms.length !== cfg.pools.filter(isSpot).length) return [];
-    const spotVcpusQuota = spotRooms.reduce((s, r) => s + (r.pool.maxCount + 1) * r.vcpus, 0);
+    const spotVcpusQuota = spotRooms.reduce((s, r) => s + peakPoolNodes(r.pool) * r.vcpus, 0);
     const spotCpuAtMax = spotRooms.reduce((s, r) => s + r.pool.maxCount * r.cpuMillis, 0);
     let demand = 0;
     const demanding: string[] = [];
@@ -105,7 +111,7 @@ export function spotCapacityRules(cfg: StackConfig, ctx: RuleContext): Problem[]
             problems.push(
                 severity(
                     [key("workloads", i, "maxReplicaCount"), key("pools")],
-                    `maxReplicaCount ${w.maxReplicaCount} of workload "${w.name}" (${w.resources.requests.cpu} CPU, ${w.resources.requests.memory} each, Spot only) exceeds the ${slots} pods the Spot pools hold at maxCount (capacity summary: ${spotVcpusQuota} Spot vCPUs); the rest would stay Pending`,
+                    `maxReplicaCount ${w.maxReplicaCount} of workload "${w.name}" (requests ${describeRequests(w, cpu, mem)} each, Spot only) exceeds the ${slots} pods the Spot pools hold at maxCount (capacity summary: ${spotVcpusQuota} Spot vCPUs); the rest would stay Pending`,
                     `lower maxReplicaCount to ${slots}, raise the Spot pools' maxCount (and the Spot quota), or lower the requests`,
                 ),
             );
@@ -146,13 +152,13 @@ export function jobDeadlineRules(cfg: StackConfig): Problem[] {
 /** kubenet: one UDR route per node, at most 400 (aks-docs configure-kubenet.md). */
 export function pluginNodeLimitRules(cfg: StackConfig): Problem[] {
     if (cfg.network.plugin !== "kubenet") return [];
-    const nodes = allPools(cfg).reduce((s, p) => s + p.maxCount + 1, 0);
+    const nodes = allPools(cfg).reduce((s, p) => s + peakPoolNodes(p), 0);
     if (nodes <= KUBENET_MAX_NODES) return [];
     return [
         error(
             [key("network", "plugin"), key("pools")],
-            `kubenet routes each node's pods through a route table of at most ${KUBENET_MAX_NODES} routes, but the pools reach ${nodes} nodes (Σ maxCount + one upgrade surge node per pool)`,
-            `set network.plugin to "azureOverlay" (up to 5,000 nodes), or lower maxCount to a total of ${KUBENET_MAX_NODES - allPools(cfg).length}`,
+            `kubenet routes each node's pods through a route table of at most ${KUBENET_MAX_NODES} routes, but the pools reach ${nodes} nodes (Σ maxCount + upgrade surge)`,
+            `set network.plugin to "azureOverlay" (up to 5,000 nodes), or lower maxCount and maxSurge to a total of ${KUBENET_MAX_NODES} nodes`,
         ),
     ];
 }

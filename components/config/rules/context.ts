@@ -7,6 +7,8 @@ export interface RuleContext {
     readonly raw: Record<string, unknown>;
     /** Pulumi stack name, when known (loadConfig); names rules skip without it. */
     readonly stack?: string;
+    /** The project directory (where Pulumi.yaml is), when known (loadConfig): `image.build` paths resolve against it. */
+    readonly root?: string;
 }
 
 /** True when the user wrote this path in config (not filled in by a schema default). */

@@ -6,7 +6,7 @@
 import { needsCluster } from "../containerApps";
 import type { StackConfig } from "../stack";
 import { jobDeadlineRules, podFitRules, pluginNodeLimitRules, spotCapacityRules } from "./capacity";
-import { clusterRules } from "./cluster";
+import { autoscalerGraceRules, clusterRules } from "./cluster";
 import { CONTAINER_APPS_RULES } from "./containerApps";
 import type { RuleContext } from "./context";
 import { brokerEffectRules, clusterEffectRules, labelRules, networkEffectRules, noEffectRules, rateRules } from "./effects";
@@ -15,15 +15,20 @@ import { localClusterRules } from "./localCluster";
 import { kedaRules } from "./keda";
 import { kedaVersionRules, kubernetesVersionRules, regionRules } from "./limits";
 import { messagingRules } from "./messaging";
+import { messagingBoundsRules } from "./messagingBounds";
 import { nameRules } from "./names";
 import { outboundRules } from "./outbound";
-import { addressCapacityRules, addressOverlapRules, virtualNodeRules } from "./network";
+import { addressCapacityRules, addressOverlapRules, virtualNodeRules, virtualNodeSubnetCapacityRules } from "./network";
 import { poolRules } from "./pools";
+import { registryScaleRules } from "./registryScale";
 import type { Problem } from "./problem";
 import { shutdownRules } from "./shutdown";
 import { osDiskRules, systemPoolSizeRules, vmSizeRules } from "./vmSizes";
 import { spotPlacementRules, workloadRules } from "./workloads";
 import { aciPodRules, virtualNodeMessagingRules, virtualNodePlacementRules } from "./virtualNodes";
+import { entityShapeRules, entitySharingRules, removedQueueKeyRules } from "./workloadEntities";
+import { workloadCommandRules, workloadImageRules } from "./workloadImage";
+import { handlerRules } from "./handler";
 
 export type Rule = (cfg: StackConfig, ctx: RuleContext) => Problem[];
 
@@ -52,12 +57,15 @@ export const RULES: readonly Rule[] = [
     ...[
         virtualNodeRules,
         addressCapacityRules,
+        virtualNodeSubnetCapacityRules,
         addressOverlapRules,
         poolRules,
         vmSizeRules,
         osDiskRules,
         systemPoolSizeRules,
+        registryScaleRules,
         clusterRules,
+        autoscalerGraceRules,
         spotPlacementRules,
         outboundRules,
         kubernetesVersionRules,
@@ -69,6 +77,7 @@ export const RULES: readonly Rule[] = [
         labelRules,
     ].map(createdClusterOnly),
     messagingRules,
+    messagingBoundsRules,
     workloadRules,
     clusterStackOnly(kedaRules),
     shutdownRules,
@@ -83,6 +92,12 @@ export const RULES: readonly Rule[] = [
     virtualNodePlacementRules,
     virtualNodeMessagingRules,
     aciPodRules,
+    removedQueueKeyRules,
+    entityShapeRules,
+    entitySharingRules,
+    workloadImageRules,
+    workloadCommandRules,
+    handlerRules,
 ];
 
 /** Every rule over a complete config (tests and tools); load.ts runs them one by one over partial config. */

@@ -2,6 +2,10 @@
  * KEDA's install and the workloads' Kubernetes names, checked against what the API server and the chart do.
  */
 import { onContainerApps } from "../containerApps";
+import { nodeAllocatable } from "../../limits/platform";
+import { lookupVmSize } from "../../limits/vmSizes";
+import { effectiveMaxPods } from "../../plan/pools";
+import { cpuMillis, formatCpu, formatMiB } from "../quantity";
 import type { StackConfig } from "../stack";
 import { error, key, type Problem } from "./problem";
 
@@ -31,7 +35,28 @@ export function kedaRules(cfg: StackConfig): Problem[] {
     if (memRequest !== undefined && memLimit !== undefined && memRequest > memLimit) {
         problems.push(error([resKey("memory"), resKey("memoryLimit")], `memory request ${res.memory} is above memoryLimit ${res.memoryLimit}; the API server refuses a container whose request exceeds its limit`, `raise memoryLimit to at least ${res.memory}, or lower memory`));
     }
-    // CPU needs no rule: the limit is rendered ≥ the request (plan/kedaOperator.ts operatorLimits).
+    // CPU needs no rule of its own: a request above the chart's default 1-CPU limit (kedacore/charts v2.20.2
+    // values.yaml resources.operator.limits.cpu: 1) raises the rendered limit to the request (plan/kedaOperator.ts).
+    // The operator runs on the system pool (plan/kedaChart.ts nodeSelector): its requests must fit one system node.
+    const system = cfg.cluster.systemPool;
+    const size = !cfg.cluster.existing && !cfg.cluster.local ? lookupVmSize(system.vmSize) : undefined;
+    const cpu = cpuMillis(res.cpu);
+    if (size && cpu !== undefined && memRequest !== undefined) {
+        const room = nodeAllocatable(size, effectiveMaxPods(cfg, system));
+        const over = [
+            ...(cpu > room.cpuMillis ? [`cpu ${res.cpu}`] : []),
+            ...(memRequest / 2 ** 20 > room.memoryMiB ? [`memory ${res.memory}`] : []),
+        ];
+        if (over.length > 0) {
+            problems.push(
+                error(
+                    [resKey(cpu > room.cpuMillis ? "cpu" : "memory"), key("cluster", "systemPool", "vmSize")],
+                    `KEDA's operator requests ${over.join(" and ")}, but it runs on the system pool, whose ${system.vmSize} nodes have ${formatCpu(room.cpuMillis)} CPU and ${formatMiB(room.memoryMiB)} allocatable (aks-docs node-resource-reservations.md): the operator would stay Pending and nothing would scale`,
+                    `lower keda.operatorResources below ${formatCpu(room.cpuMillis)} / ${formatMiB(room.memoryMiB)} (the system add-ons need part of that too), or use a larger cluster.systemPool.vmSize`,
+                ),
+            );
+        }
+    }
 
     cfg.workloads.forEach((w, i) => {
         if (onContainerApps(w)) return; // no namespace, no load-run Job on ACA

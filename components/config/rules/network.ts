@@ -1,7 +1,8 @@
 /** Network rules (FACTS §1, §3): plugin vs virtual nodes, address-space capacity, overlaps, reserved ranges. */
 import { contains, overlaps, parseCidr, parseIpv4, type Ipv4Range } from "../cidr";
 import type { PlatformConfig } from "../schema";
-import { allPools, effectiveMaxPods } from "../../plan/pools";
+import type { StackConfig } from "../stack";
+import { allPools, effectiveMaxPods, peakPoolNodes } from "../../plan/pools";
 import { error, key, type Problem } from "./problem";
 
 /** Ranges AKS refuses for the VNet, pod and service CIDRs (aks-docs concepts-network-cni-overview.md, FACTS §3). */
@@ -21,39 +22,54 @@ export function virtualNodeRules(cfg: PlatformConfig): Problem[] {
     ];
 }
 
-/** Overlay and kubenet give every node a /24 of podCidr; node-subnet CNI takes (maxPods+1) VNet IPs per node. */
+/**
+ * Overlay and kubenet give every node a /24 of podCidr; node-subnet CNI takes (maxPods+1) VNet IPs per node. Nodes are
+ * counted at maxCount plus each pool's upgrade surge: "(number of nodes + max surge nodes) + ((number of nodes + max
+ * surge nodes) * maximum pods per node)" (aks-docs concepts-network-ip-address-planning.md; plan/pools.ts surgeNodes).
+ */
 export function addressCapacityRules(cfg: PlatformConfig): Problem[] {
     const pools = allPools(cfg);
     const problems: Problem[] = [];
+    const surgeKeys = [key("cluster", "systemPool", "maxSurge"), key("pools")];
     if (cfg.network.plugin === "azureNodeSubnet") {
         const subnet = parseCidr(cfg.network.nodeSubnetCidr);
         if (!subnet) return [];
-        // One surge node per pool during upgrades: (maxCount+1) nodes, each with maxPods pod IPs and its own.
-        const needed =
-            pools.reduce((sum, p) => sum + (p.maxCount + 1) * (effectiveMaxPods(cfg, p) + 1), 0) + AZURE_RESERVED_PER_SUBNET;
+        const needed = pools.reduce((sum, p) => sum + peakPoolNodes(p) * (effectiveMaxPods(cfg, p) + 1), 0) + AZURE_RESERVED_PER_SUBNET;
         if (needed > subnet.size) {
             const prefix = 32 - Math.ceil(Math.log2(needed));
             problems.push(
                 error(
-                    [key("network", "nodeSubnetCidr"), key("pools")],
-                    `node-subnet CNI needs ${needed} addresses for Σ(maxCount+1)×(maxPods+1) across ${pools.length} pools, but ${cfg.network.nodeSubnetCidr} has ${subnet.size}`,
+                    [key("network", "nodeSubnetCidr"), ...surgeKeys],
+                    `node-subnet CNI needs ${needed} addresses for Σ(maxCount+surge)×(maxPods+1) across ${pools.length} pools, but ${cfg.network.nodeSubnetCidr} has ${subnet.size}`,
                     `use a /${prefix} or larger node subnet (inside network.vnetCidr), lower maxCount or maxPods, or switch network.plugin to "azureOverlay"`,
                 ),
             );
         }
         return problems;
     }
+    // Overlay and kubenet nodes still take one VNet address each from the node subnet.
+    const nodeSubnet = parseCidr(cfg.network.nodeSubnetCidr);
+    const nodes = pools.reduce((sum, p) => sum + peakPoolNodes(p), 0);
+    if (nodeSubnet && nodes + AZURE_RESERVED_PER_SUBNET > nodeSubnet.size) {
+        problems.push(
+            error(
+                [key("network", "nodeSubnetCidr"), ...surgeKeys],
+                `the pools reach ${nodes} nodes (Σ maxCount + upgrade surge), each taking an address of the node subnet, but ${cfg.network.nodeSubnetCidr} has ${nodeSubnet.size - AZURE_RESERVED_PER_SUBNET} usable`,
+                `use a /${32 - Math.ceil(Math.log2(nodes + AZURE_RESERVED_PER_SUBNET))} or larger node subnet inside network.vnetCidr, or lower maxCount or maxSurge`,
+            ),
+        );
+    }
     const pod = parseCidr(cfg.network.podCidr);
-    if (!pod) return [];
-    const slashes24 = pools.reduce((sum, p) => sum + p.maxCount + 1, 0);
+    if (!pod) return problems;
+    const slashes24 = nodes;
     const available = pod.prefix <= 24 ? pod.size / 256 : 0;
     if (slashes24 > available) {
         const prefix = 24 - Math.ceil(Math.log2(slashes24));
         problems.push(
             error(
-                [key("network", "podCidr"), key("pools")],
-                `${cfg.network.plugin} gives each node a /24, so Σ(maxCount+1) = ${slashes24} nodes need ${slashes24} /24s, but ${cfg.network.podCidr} holds ${available}`,
-                `set network.podCidr to a /${prefix} or larger that overlaps nothing (e.g. 100.64.0.0/${Math.min(prefix, 10)}), or lower the pools' maxCount`,
+                [key("network", "podCidr"), ...surgeKeys],
+                `${cfg.network.plugin} gives each node a /24, so Σ(maxCount + upgrade surge) = ${slashes24} nodes need ${slashes24} /24s, but ${cfg.network.podCidr} holds ${available}`,
+                `set network.podCidr to a /${prefix} or larger that overlaps nothing (e.g. 100.64.0.0/${Math.min(prefix, 10)}), or lower the pools' maxCount or maxSurge`,
             ),
         );
     }
@@ -131,4 +147,26 @@ export function addressOverlapRules(cfg: PlatformConfig): Problem[] {
 
 export function networkRules(cfg: PlatformConfig): Problem[] {
     return [...virtualNodeRules(cfg), ...addressCapacityRules(cfg), ...addressOverlapRules(cfg)];
+}
+
+/**
+ * Every virtual-node pod is an ACI container group with its own address in the delegated subnet ("The pod is assigned
+ * an internal IP address from the Azure virtual network subnet delegated for use with virtual nodes": aks-docs
+ * virtual-nodes-cli.md), so the subnet must hold every
+ * virtual-node workload at maxReplicaCount (spotThenVirtualNodes may put all of them there), plus Azure's 5.
+ */
+export function virtualNodeSubnetCapacityRules(cfg: StackConfig): Problem[] {
+    if (!cfg.cluster.virtualNodes) return [];
+    const subnet = parseCidr(cfg.network.virtualNodeSubnetCidr);
+    if (!subnet) return [];
+    const aci = cfg.workloads.map((w, i) => ({ w, i })).filter(({ w }) => w.placement === "virtualNodes" || w.placement === "spotThenVirtualNodes");
+    const needed = aci.reduce((n, { w }) => n + w.maxReplicaCount, 0) + AZURE_RESERVED_PER_SUBNET;
+    if (aci.length === 0 || needed <= subnet.size) return [];
+    return [
+        error(
+            [key("network", "virtualNodeSubnetCidr"), ...aci.map(({ i }) => key("workloads", i, "maxReplicaCount"))],
+            `virtual-node workloads can run ${needed - AZURE_RESERVED_PER_SUBNET} container groups at maxReplicaCount, each with an address of the ACI subnet, but ${cfg.network.virtualNodeSubnetCidr} has ${subnet.size - AZURE_RESERVED_PER_SUBNET} usable`,
+            `use a /${32 - Math.ceil(Math.log2(needed))} or larger network.virtualNodeSubnetCidr inside network.vnetCidr, or lower the workloads' maxReplicaCount`,
+        ),
+    ];
 }

@@ -1,9 +1,11 @@
 /**
  * Egress that holds at the cluster's largest size (FACTS §2; numbers in plan/outbound.ts). Plans for Σ maxCount of
- * every pool, the system pool included, not for today's node count: SNAT starvation appears exactly when the
- * autoscaler reaches the top of the range.
+ * every pool, the system pool included, plus each pool's upgrade surge, not for today's node count: SNAT starvation
+ * appears exactly when the autoscaler reaches the top of the range, and "it's critical to allocate sufficient excess
+ * ports for extra nodes needed for upgrade" (aks-docs configure-load-balancer-standard.md).
  */
-import { MIN_SNAT_PORTS_PER_NODE, SNAT_PORTS_PER_LB_IP, automaticPortsPerNode, maxClusterNodes, outboundPlan } from "../../plan/outbound";
+import { MIN_SNAT_PORTS_PER_NODE, SNAT_PORTS_PER_LB_IP, automaticPortsPerNode, outboundPlan } from "../../plan/outbound";
+import { peakClusterNodes } from "../../plan/pools";
 import type { StackConfig } from "../stack";
 import { error, key, type Problem } from "./problem";
 
@@ -31,17 +33,17 @@ export function outboundRules(cfg: StackConfig): Problem[] {
         );
         return problems;
     }
-    const nodes = maxClusterNodes(cfg);
+    const nodes = peakClusterNodes(cfg);
     const plan = outboundPlan(o, nodes);
     const fix = sizing(nodes);
     const fixText = `set cluster.outbound.allocatedOutboundPorts to ${fix.ports} and outboundIPs to ${fix.ips} or more (${fix.ips} × ${SNAT_PORTS_PER_LB_IP.toLocaleString("en-US")} ports ≥ ${nodes} nodes × ${fix.ports})`;
-    const poolKeys = [key("cluster", "systemPool", "maxCount"), key("pools")];
+    const poolKeys = [key("cluster", "systemPool", "maxCount"), key("cluster", "systemPool", "maxSurge"), key("pools")];
     if (o.allocatedOutboundPorts === 0) {
         if (plan.portsPerNode < MIN_SNAT_PORTS_PER_NODE) {
             problems.push(
                 error(
                     [k("allocatedOutboundPorts"), ...poolKeys],
-                    `automatic SNAT allocation gives ${automaticPortsPerNode(nodes)} ports per node at ${nodes} nodes (Σ maxCount), below the ${MIN_SNAT_PORTS_PER_NODE} a node needs when the pool scales out`,
+                    `automatic SNAT allocation gives ${automaticPortsPerNode(nodes)} ports per node at ${nodes} nodes (Σ maxCount + upgrade surge), below the ${MIN_SNAT_PORTS_PER_NODE} a node needs when the pool scales out`,
                     fixText,
                 ),
             );
@@ -55,7 +57,7 @@ export function outboundRules(cfg: StackConfig): Problem[] {
         problems.push(
             error(
                 [k("outboundIPs"), k("allocatedOutboundPorts"), ...poolKeys],
-                `${o.outboundIPs} outbound IP(s) × ${SNAT_PORTS_PER_LB_IP.toLocaleString("en-US")} ports hold ${plan.nodeCapacity} nodes at ${o.allocatedOutboundPorts} ports each, but the pools reach ${nodes} nodes (Σ maxCount); nodes beyond that get no outbound connectivity`,
+                `${o.outboundIPs} outbound IP(s) × ${SNAT_PORTS_PER_LB_IP.toLocaleString("en-US")} ports hold ${plan.nodeCapacity} nodes at ${o.allocatedOutboundPorts} ports each, but the pools reach ${nodes} nodes (Σ maxCount + upgrade surge); nodes beyond that get no outbound connectivity`,
                 `raise outboundIPs to ${Math.ceil((nodes * o.allocatedOutboundPorts) / SNAT_PORTS_PER_LB_IP)}, or ${fixText}`,
             ),
         );

@@ -1,6 +1,7 @@
 /** Node pool rules (FACTS §2): AKS name format and size limits, Spot never as the system pool, tier vs size. */
 import type { PlatformConfig } from "../schema";
-import { allPools, maxClusterNodes } from "../../plan/pools";
+import { allPools, isSpot, maxClusterNodes, peakClusterNodes, surgeNodes } from "../../plan/pools";
+import { given, type RuleContext } from "./context";
 import { error, key, warning, type Problem } from "./problem";
 
 /** AKS limits (aks-docs quotas-skus-regions.md, FACTS §2). */
@@ -9,7 +10,7 @@ export const AKS_LIMITS = { nodesPerPool: 1000, nodesPerCluster: 5000, poolsPerC
 /** Linux agent pool names: lowercase alphanumerics, start with a letter, 1–12 characters (aks-docs create-node-pools.md). */
 const POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
 
-export function poolRules(cfg: PlatformConfig): Problem[] {
+export function poolRules(cfg: PlatformConfig, ctx?: RuleContext): Problem[] {
     const problems: Problem[] = [];
     const pools = allPools(cfg);
     const poolKey = (i: number, field: string) => (i === 0 ? key("cluster", "systemPool", field) : key("pools", i - 1, field));
@@ -29,6 +30,27 @@ export function poolRules(cfg: PlatformConfig): Problem[] {
         if (p.maxCount > AKS_LIMITS.nodesPerPool) {
             problems.push(
                 error([poolKey(i, "maxCount")], `maxCount ${p.maxCount} exceeds AKS's ${AKS_LIMITS.nodesPerPool} nodes per pool`, `split the capacity across pools of at most ${AKS_LIMITS.nodesPerPool} nodes (more than one Spot SKU also lowers eviction risk)`),
+            );
+        }
+        // Upgrade surge (plan/pools.ts surgeNodes): none on Spot pools, and a pool plus its surge must fit one scale set.
+        const surgeGiven = i === 0 ? given(ctx, "cluster", "systemPool", "maxSurge") : given(ctx, "pools", i - 1, "maxSurge");
+        if (isSpot(p) && (surgeGiven || p.maxSurge !== undefined)) {
+            problems.push(
+                error(
+                    [poolKey(i, "maxSurge"), poolKey(i, "priority")],
+                    `maxSurge "${p.maxSurge}" on Spot pool "${p.name}" has no effect and AKS refuses it ("Spot pools can't set max surge"): Spot pools are upgraded in place, without surge nodes (aks-docs spot-node-pool.md)`,
+                    `remove maxSurge from pool "${p.name}"`,
+                ),
+            );
+        }
+        const surge = surgeNodes(p);
+        if (surge > 0 && p.maxCount + surge > AKS_LIMITS.nodesPerPool) {
+            problems.push(
+                error(
+                    [poolKey(i, "maxSurge"), poolKey(i, "maxCount")],
+                    `pool "${p.name}" at maxCount ${p.maxCount} plus its upgrade surge of ${surge} node(s) (maxSurge "${p.maxSurge ?? "10%"}") exceeds the ${AKS_LIMITS.nodesPerPool} instances of one scale set, so AKS rejects its upgrades before they start (aks-docs upgrade-aks-node-pools-rolling.md)`,
+                    `lower maxCount to ${AKS_LIMITS.nodesPerPool - surge} or less, set maxSurge to a count of at most ${Math.max(1, AKS_LIMITS.nodesPerPool - p.maxCount)}, or split the pool`,
+                ),
             );
         }
         if (i > 0 && p.maxCount === 0) {
@@ -51,6 +73,16 @@ export function poolRules(cfg: PlatformConfig): Problem[] {
     const total = maxClusterNodes(cfg);
     if (total > AKS_LIMITS.nodesPerCluster) {
         problems.push(error([key("pools"), key("cluster", "systemPool", "maxCount")], `the pools can reach ${total} nodes, above AKS's ${AKS_LIMITS.nodesPerCluster} per cluster`, `lower maxCount across pools to a total of at most ${AKS_LIMITS.nodesPerCluster}`));
+    }
+    const peak = peakClusterNodes(cfg);
+    if (total <= AKS_LIMITS.nodesPerCluster && peak > AKS_LIMITS.nodesPerCluster) {
+        problems.push(
+            error(
+                [key("pools"), key("cluster", "systemPool", "maxSurge")],
+                `the pools reach ${total} nodes, and ${peak} with upgrade surge: AKS blocks upgrades of a cluster at its ${AKS_LIMITS.nodesPerCluster}-node limit (aks-docs best-practices-performance-scale-large.md)`,
+                `lower maxCount or maxSurge so Σ(maxCount + surge) stays at most ${AKS_LIMITS.nodesPerCluster}`,
+            ),
+        );
     }
     if (cfg.cluster.tier === "Free" && total > AKS_LIMITS.freeTierRecommendedNodes) {
         problems.push(

@@ -2,7 +2,7 @@
  * VM sizes against the table (components/limits/vmSizes.ts): unknown sizes, OS disks that do not fit the local disk
  * (AKS refuses an explicit Ephemeral disk that does not fit: aks-docs concepts-storage.md), and system-pool minimums.
  */
-import { allPools, osDiskPlan } from "../../plan/pools";
+import { allPools, maxClusterNodes, osDiskPlan } from "../../plan/pools";
 import { lookupVmSize } from "../../limits/vmSizes";
 import type { StackConfig } from "../stack";
 import { error, key, warning, type Problem } from "./problem";
@@ -69,17 +69,49 @@ export function osDiskRules(cfg: StackConfig): Problem[] {
     return problems;
 }
 
-/** System pools: ≥ 4 vCPUs and 4 GB of memory, no B-series (aks-docs use-system-pools.md). */
+/**
+ * Past this many nodes a cluster is "large" for AKS's guidance ("a cluster with 100 nodes and thousands of pods or CRDs
+ * might be considered large": aks-docs best-practices-performance-scale-large.md).
+ */
+export const LARGE_CLUSTER_NODES = 100;
+/**
+ * System nodes AKS asks for at scale: "For system node pools, use the Standard_D16ds_v5 SKU or an equivalent
+ * core/memory VM SKU with ephemeral OS disks" (best-practices-performance-scale-large.md, "Node scaling"): 16 vCPUs and
+ * 64 GiB. kube-system (CoreDNS, konnectivity, metrics-server, CSI and CNI controllers) and KEDA's operator grow with
+ * the nodes and pods they serve.
+ */
+export const LARGE_CLUSTER_SYSTEM_NODE = { name: "Standard_D16ds_v5", vcpus: 16, memoryGiB: 64 } as const;
+
+/** System pools: ≥ 4 vCPUs and 4 GB of memory, no B-series (aks-docs use-system-pools.md); D16ds_v5-class at scale. */
 export function systemPoolSizeRules(cfg: StackConfig): Problem[] {
     const system = cfg.cluster.systemPool;
     const size = lookupVmSize(system.vmSize);
     if (!size) return [];
+    const reach = maxClusterNodes(cfg);
+    const large: Problem[] = [];
+    if (reach > LARGE_CLUSTER_NODES) {
+        const short = [
+            ...(size.vcpus < LARGE_CLUSTER_SYSTEM_NODE.vcpus ? [`${size.vcpus} vCPUs`] : []),
+            ...(size.memoryGiB < LARGE_CLUSTER_SYSTEM_NODE.memoryGiB ? [`${size.memoryGiB} GiB`] : []),
+            ...(osDiskPlan(system).osDiskType === "Managed" ? ["a Managed OS disk"] : []),
+        ];
+        if (short.length > 0) {
+            large.push(
+                warning(
+                    [key("cluster", "systemPool", "vmSize"), key("pools")],
+                    `the pools can reach ${reach} nodes, but the system pool runs on ${system.vmSize} (${short.join(", ")}); for clusters past ${LARGE_CLUSTER_NODES} nodes AKS recommends ${LARGE_CLUSTER_SYSTEM_NODE.name}-class system nodes (${LARGE_CLUSTER_SYSTEM_NODE.vcpus} vCPUs, ${LARGE_CLUSTER_SYSTEM_NODE.memoryGiB} GiB) with ephemeral OS disks, or kube-system and KEDA starve as the cluster grows`,
+                    `set cluster.systemPool.vmSize to "${LARGE_CLUSTER_SYSTEM_NODE.name}" (or a size with at least ${LARGE_CLUSTER_SYSTEM_NODE.vcpus} vCPUs and ${LARGE_CLUSTER_SYSTEM_NODE.memoryGiB} GiB and a local disk)`,
+                ),
+            );
+        }
+    }
     const reasons: string[] = [];
     if (size.vcpus < 4) reasons.push(`${size.vcpus} vCPUs`);
     if (size.memoryGiB < 4) reasons.push(`${size.memoryGiB} GiB of memory`);
     if (size.burstable) reasons.push("B-series (burstable)");
-    if (reasons.length === 0) return [];
+    if (reasons.length === 0) return large;
     return [
+        ...large,
         error(
             [key("cluster", "systemPool", "vmSize")],
             `${system.vmSize} cannot host a system pool: AKS needs at least 4 vCPUs and 4 GB, and no B-series (it has ${reasons.join(", ")})`,

@@ -48,6 +48,12 @@ export class ServiceBusBroker implements Broker {
     /** Abandons scheduled by release(delay): message → timer. */
     private readonly pendingAbandons = new Map<SbReceived, NodeJS.Timeout>();
 
+    /** `sb://<namespace>/<queue>`; the namespace from the client (a fake in tests may not have one). */
+    get source(): string {
+        const ns = (this.opts.client as { fullyQualifiedNamespace?: string }).fullyQualifiedNamespace ?? "servicebus";
+        return `sb://${ns}/${this.opts.queueName}`;
+    }
+
     constructor(private readonly opts: ServiceBusBrokerOptions) {
         this.lockDurationMs = opts.lockDurationMs;
         this.maxDeliveryCount = opts.maxDeliveryCount;
@@ -57,7 +63,18 @@ export class ServiceBusBroker implements Broker {
 
     async receive(max: number, waitMs: number, signal?: AbortSignal): Promise<ReceivedMessage[]> {
         const messages = await raceAbort(this.receiver.receiveMessages(max, { maxWaitTimeInMs: waitMs, abortSignal: signal }), signal);
-        return messages.map((raw): SbReceived => ({ brokerId: String(raw.sequenceNumber ?? raw.messageId), body: bodyText(raw.body), deliveryCount: raw.deliveryCount ?? 1, raw }));
+        return messages.map(
+            (raw): SbReceived => ({
+                brokerId: String(raw.sequenceNumber ?? raw.messageId),
+                body: bodyText(raw.body),
+                deliveryCount: raw.deliveryCount ?? 1,
+                raw,
+                messageId: raw.messageId === undefined ? undefined : String(raw.messageId),
+                enqueuedAt: raw.enqueuedTimeUtc,
+                contentType: raw.contentType,
+                bytes: Buffer.isBuffer(raw.body) ? raw.body : undefined,
+            }),
+        );
     }
 
     async complete(message: ReceivedMessage, signal?: AbortSignal): Promise<void> {

@@ -42,6 +42,12 @@ export class StorageQueueBroker implements Broker {
         this.maxDeliveryCount = opts.maxDequeueCount;
     }
 
+    /** The queue's URL without its query: a SAS connection string puts the token there. */
+    get source(): string {
+        const url = new URL(this.opts.queue.url);
+        return `${url.origin}${url.pathname}`;
+    }
+
     async receive(max: number, waitMs: number, signal?: AbortSignal): Promise<ReceivedMessage[]> {
         const deadline = Date.now() + waitMs;
         for (let attempt = 0; ; attempt++) {
@@ -49,7 +55,7 @@ export class StorageQueueBroker implements Broker {
             const res = await this.opts.queue.receiveMessages({ numberOfMessages: Math.min(max, MAX_BATCH), visibilityTimeout: this.opts.visibilityTimeoutSeconds, abortSignal: signal });
             if (res.receivedMessageItems.length > 0) {
                 return res.receivedMessageItems.map(
-                    (m): StorageReceived => ({ brokerId: m.messageId, popReceipt: m.popReceipt, body: m.messageText, deliveryCount: m.dequeueCount, expiresOn: m.expiresOn }),
+                    (m): StorageReceived => ({ brokerId: m.messageId, popReceipt: m.popReceipt, body: m.messageText, deliveryCount: m.dequeueCount, expiresOn: m.expiresOn, enqueuedAt: m.insertedOn }),
                 );
             }
             const left = deadline - Date.now();

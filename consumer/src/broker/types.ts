@@ -15,6 +15,17 @@ export interface ReceivedMessage {
     readonly body: string;
     /** 1 on first delivery. */
     readonly deliveryCount: number;
+    /**
+     * The broker's message id (Service Bus `messageId`, which its duplicate detection keys on; Storage's message id):
+     * the idempotency key the runtime handlers get (consumer/src/runtime/). Defaults to brokerId.
+     */
+    readonly messageId?: string;
+    /** When the broker enqueued it (Service Bus enqueuedTimeUtc, Storage insertedOn). */
+    readonly enqueuedAt?: Date;
+    /** The producer's content type, where the broker carries one (Service Bus `contentType`; Storage has none). */
+    readonly contentType?: string;
+    /** The body's bytes when it did not arrive as text (a Service Bus binary body): what the runtime handlers get. */
+    readonly bytes?: Buffer;
 }
 
 export interface OutgoingMessage {
@@ -52,6 +63,8 @@ export interface Broker {
     readonly lockDurationMs: number;
     /** Deliveries after which the worker dead-letters instead of releasing for retry. */
     readonly maxDeliveryCount: number;
+    /** The queue as a URI, without credentials (CloudEvents `source` for the runtime handlers). */
+    readonly source?: string;
     /** Up to `max` messages, waiting up to `waitMs` for the first; [] when none came. Rejects when `signal` aborts. */
     receive(max: number, waitMs: number, signal?: AbortSignal): Promise<ReceivedMessage[]>;
     /** Done: remove the message for good. */
