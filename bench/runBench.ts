@@ -88,11 +88,16 @@ export async function runBench(sizes: BenchSizes) {
     }
 }
 
-/** The runtime handlers' cost (bench/runtime.ts), with the last commit's worker as the Job's "before" when asked. */
+/**
+ * The runtime handlers' cost (bench/runtime.ts), with a committed worker as the Job's "before" when asked: the last
+ * commit, or KEDASCALE_BENCH_BASELINE_REV (e.g. the commit before a change has landed, once it has).
+ */
 export async function runtimePhase(sizes: BenchSizes, bundles: { raw: string; single: string }): Promise<RuntimeCost> {
-    const baseline = sizes.jobBaseline ? buildBaseline() : undefined;
+    const baseline = sizes.jobBaseline ? buildBaseline(process.env.KEDASCALE_BENCH_BASELINE_REV || "HEAD") : undefined;
     try {
-        return await withAzurite((e) => runtimeCost({ ...e, baseline: baseline?.bundle }, sizes), bundles);
+        const cost = await withAzurite((e) => runtimeCost({ ...e, baseline: baseline?.bundle }, sizes), bundles);
+        if (cost.jobColdStart && baseline) cost.jobColdStart.baselineRev = baseline.rev;
+        return cost;
     } finally {
         baseline?.dispose();
     }
@@ -174,7 +179,7 @@ function runtimeRows(rt: RuntimeCost | undefined): string[] {
     const j = rt.jobColdStart;
     if (j) {
         rows.push(
-            `| Job cold start, \`work --once\` (results handler), this tree vs the last commit's worker | ${fmt(j.after.ms, " ms")}; peak ${j.after.peakRssMiB.median} MiB; ${j.after.loadedKiB} KiB loaded | before ${fmt(j.before.ms, " ms")}; peak ${j.before.peakRssMiB.median} MiB; ${j.before.loadedKiB} KiB — bare node ${j.bareNodeMs.median} ms | ${fmt(j.ratio)}× | no regression: ${verdict(j.ratio.median <= 1.05 && j.after.peakRssMiB.median <= j.before.peakRssMiB.median + 0.5, `${j.ratio.median}×, ${round(j.after.peakRssMiB.median - j.before.peakRssMiB.median, 1)} MiB`)} |`,
+            `| Job cold start, \`work --once\` (results handler), this tree vs the worker at ${j.baselineRev ?? "the last commit"} | ${fmt(j.after.ms, " ms")}; peak ${j.after.peakRssMiB.median} MiB; ${j.after.loadedKiB} KiB loaded | before ${fmt(j.before.ms, " ms")}; peak ${j.before.peakRssMiB.median} MiB; ${j.before.loadedKiB} KiB — bare node ${j.bareNodeMs.median} ms | ${fmt(j.ratio)}× | no regression: ${verdict(j.ratio.median <= 1.05 && j.after.peakRssMiB.median <= j.before.peakRssMiB.median + 0.5, `${j.ratio.median}×, ${round(j.after.peakRssMiB.median - j.before.peakRssMiB.median, 1)} MiB`)} |`,
         );
     }
     return rows;

@@ -119,6 +119,8 @@ export interface RuntimeCost {
     keepAlive: { requests: number; keepAlive: { reqPerSec: Summary; clientCpuMsPerReq: Summary; handlerCpuMsPerReq: Summary }; perRequestConnection: { reqPerSec: Summary; clientCpuMsPerReq: Summary; handlerCpuMsPerReq: Summary } };
     jobColdStart?: {
         trials: number;
+        /** The commit whose worker is "before" (bench/baseline.ts). */
+        baselineRev?: string;
         /** spawn → exit of `work --once` (results handler), code cache on. */
         before: { ms: Summary; peakRssMiB: Summary; loadedKiB: number };
         after: { ms: Summary; peakRssMiB: Summary; loadedKiB: number };
