@@ -3,33 +3,19 @@
  * cluster whose OIDC issuer or workload identity is off, that runs the AKS KEDA add-on, or that lacks what the
  * workloads need; preflight refuses every setting that would only shape a cluster kedascale creates.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../components/config/load";
 import { ConfigError } from "../components/config/rules/problem";
 import { clearCallOverrides, setCallOverride } from "./harness/mockState";
 import { settleProgram } from "./harness/runProgram";
 import { readStackFile } from "./harness/stackConfig";
+import { collectUnhandledRejections } from "./harness/collectRejections";
 
 const GET_CLUSTER = "azure-native:containerservice:getManagedCluster";
 
 afterEach(() => clearCallOverrides());
 
-/**
- * A read-time check throws inside the read's apply, so the program fails with an unhandled exception: the Pulumi
- * language host reports it and exits non-zero, and every resource waiting on the cluster is never sent. Under vitest
- * those rejections are collected here for the whole file (vitest's own listener is put back afterwards).
- */
-const rejections: string[] = [];
-let vitestListeners: NodeJS.UnhandledRejectionListener[] = [];
-beforeAll(() => {
-    vitestListeners = process.listeners("unhandledRejection");
-    process.removeAllListeners("unhandledRejection");
-    process.on("unhandledRejection", (e) => void rejections.push(e instanceof Error ? e.message : String(e)));
-});
-afterAll(() => {
-    process.removeAllListeners("unhandledRejection");
-    for (const l of vitestListeners) process.on("unhandledRejection", l);
-});
+const rejections = collectUnhandledRejections();
 
 const LIST_CREDENTIALS = "azure-native:containerservice:listManagedClusterUserCredentials";
 

@@ -10,28 +10,15 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { clusterPreflightProvider, preflightProblems, probeKubernetes, type PreflightInputs } from "../components/azure/clusterPreflight";
 import { currentDeployerLogin } from "../components/azure/existingCluster";
 import { entraProblems, kubeloginMode, nonInteractiveKubeconfig, type DeployerLogin } from "../components/plan/existingCluster";
 import { clearCallOverrides, setCallOverride } from "./harness/mockState";
 import { settleProgram } from "./harness/runProgram";
+import { collectUnhandledRejections } from "./harness/collectRejections";
 
-/**
- * A read-time refusal throws inside the cluster read's apply: the program fails with an unhandled exception (the
- * language host reports it and exits non-zero). Under vitest those rejections are collected for the whole file.
- */
-const rejections: string[] = [];
-let vitestListeners: NodeJS.UnhandledRejectionListener[] = [];
-beforeAll(() => {
-    vitestListeners = process.listeners("unhandledRejection");
-    process.removeAllListeners("unhandledRejection");
-    process.on("unhandledRejection", (e) => void rejections.push(e instanceof Error ? e.message : String(e)));
-});
-afterAll(() => {
-    process.removeAllListeners("unhandledRejection");
-    for (const l of vitestListeners) process.on("unhandledRejection", l);
-});
+const rejections = collectUnhandledRejections();
 
 const ref = { resourceGroupName: "platform-rg", clusterName: "platform-aks" };
 const entraCluster = { aadProfile: { managed: true, enableAzureRBAC: true } };
