@@ -72,6 +72,8 @@ export function azureStack(config: Readonly<StackConfig>, repoRoot: string) {
     const credentialWindow = args.virtualNodeCredentialWindow(ctx);
     const vnWorkloads = cluster ? args.virtualNodeWorkloads(ctx) : [];
     const vnMessaging = vnWorkloads.length > 0 ? new Messaging("aci-messaging", args.virtualNodeMessagingArgs(ctx)) : undefined;
+    /** The Messaging a workload reads: the virtual-node broker for ACI workloads, the stack's own for the rest. */
+    const messagingOf = (w: (typeof aksWorkloads)[number]) => (onVirtualNodes(w) && vnMessaging ? vnMessaging : messaging);
     const virtualNodeAccessOf = new Map(
         vnWorkloads.map((w) => {
             const tokenArgs = args.registryPullTokenArgs(ctx, w, registry, credentialWindow);
@@ -101,7 +103,7 @@ export function azureStack(config: Readonly<StackConfig>, repoRoot: string) {
         const namespaces = args.workloadNamespaces(ctx, cluster.provider);
         for (const w of aksWorkloads) {
             const vn = onVirtualNodes(w) ? virtualNodeAccessOf.get(w.name) : undefined;
-            const m = vn ? vnMessaging! : messaging;
+            const m = messagingOf(w);
             new ScaledWorkload(
                 args.workloadResourceName(w),
                 args.scaledWorkloadArgs(ctx, w, {
@@ -150,13 +152,12 @@ export function azureStack(config: Readonly<StackConfig>, repoRoot: string) {
     const howTo = pulumi
         .all(
             aksWorkloads.map((w) => {
-                const m = onVirtualNodes(w) && vnMessaging ? vnMessaging : messaging;
+                const m = messagingOf(w);
                 return pulumi
                     .all([group.name, m.broker.resourceName, m.resultsAccountName, m.resultsContainerName])
                     .apply(([resourceGroupName, resourceName, resultsAccountName, resultsContainerName]) => howToFor([w], { resourceGroupName, broker: { kind: m.broker.kind, resourceName }, resultsAccountName, resultsContainerName })[0]);
             }),
-        )
-        .apply((rows) => rows);
+        );
     /** Per workload: its entity, the grants on it, its image and how it is pulled (docs/bring-your-own-worker.md; `npm run plan`). */
     const workloads = pulumi
         .all([messaging.broker.resourceName, vnMessaging ? vnMessaging.broker.resourceName : ""])

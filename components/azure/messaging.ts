@@ -102,12 +102,11 @@ export class Messaging extends pulumi.ComponentResource {
                         topics.set(e.topic, topic);
                     }
                     if (subscriptions.has(entityKey(e))) continue;
-                    const { requiresSession, ...rest } = receiving;
                     subscriptions.set(
                         entityKey(e),
                         new servicebus.Subscription(
                             `${name}-subscription-${slug(e)}`,
-                            { resourceGroupName: rg, namespaceName: ns.name, topicName: topic.name, subscriptionName: e.subscription, ...rest, requiresSession },
+                            { resourceGroupName: rg, namespaceName: ns.name, topicName: topic.name, subscriptionName: e.subscription, ...receiving },
                             { parent: this },
                         ),
                     );

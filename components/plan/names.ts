@@ -17,6 +17,7 @@ export { poisonQueueName };
 import { imageSource, WORKER_REPOSITORY } from "./workloadImage";
 import { onVirtualNodes } from "../config/virtualNodes";
 import { credentialSecretName, pullSecretName, virtualNodeNames } from "./virtualNodes";
+import { entityKeys } from "../config/rules/workloadEntities";
 
 export type { NameRule } from "./naming";
 
@@ -153,7 +154,7 @@ function entityNames(kind: BrokerKind, workloads: readonly { w: WorkloadConfig; 
     const seen = new Set<string>();
     for (const { w, i } of workloads) {
         const e = workloadEntity(w);
-        const keyOf = w.topic ? [k("workloads", i, "topic")] : w.queue !== undefined ? [k("workloads", i, "queue")] : [k("workloads", i, "name")];
+        const keyOf = entityKeys(w, i);
         if (seen.has(entityKey(e))) continue;
         seen.add(entityKey(e));
         if (isQueue(e)) {

@@ -6,7 +6,7 @@
 import { onContainerApps } from "../config/workloadPlatform";
 import type { StackConfig } from "../config/stack";
 import { acaScalerIdentityName, acaWorkerIdentityName } from "./containerAppsNames";
-import { deadLetterPath, describeEntity, readsVirtualNodeBroker, workloadBrokerKind, workloadEntity } from "./entities";
+import { deadLetterPath, describeEntity, isQueue, poisonQueueName, readsVirtualNodeBroker, workloadBrokerKind, workloadEntity } from "./entities";
 import { intentRoles, type EntityRole, type EntityScope, type MessagingIntent } from "./entityAccess";
 import { kedaIdentityName, loadIdentityName, workloadIdentityName } from "./names";
 import { SAS_PERMISSIONS } from "./virtualNodes";
@@ -48,9 +48,9 @@ function scopeWords(scope: EntityScope, w: Workload, results: string): string {
     const e = workloadEntity(w);
     switch (scope) {
         case "queue":
-            return `queue "${"queue" in e ? e.queue : ""}"`;
+            return `queue "${isQueue(e) ? e.queue : ""}"`;
         case "poisonQueue":
-            return `queue "${"queue" in e ? e.queue : ""}-poison"`;
+            return `queue "${isQueue(e) ? poisonQueueName(e.queue) : ""}"`;
         case "topic":
             return `topic "${"topic" in e ? e.topic : ""}"`;
         case "subscription":

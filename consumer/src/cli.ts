@@ -15,13 +15,13 @@ import { version } from "../package.json";
 import { connectBroker, connectResults, type ConnectionOptions } from "./connect";
 import { CODE_CACHE_REPORT, type CodeCacheReport } from "./codeCache";
 import { CliError, errorFields, explain } from "./errors";
-import { noopHandler, resultWritingHandler } from "./handler";
+import { noopHandler, resultWritingHandler, type Handler } from "./handler";
 import { startHealthServer } from "./health";
 import { log, setQuiet } from "./log";
 import { FLAGS, addFlags, flagName, helpTable, keyOf, resolveFlags, type CommandName, type ResolvedFlags } from "./options";
 import { approximateDepth, preflight, type Need } from "./preflight";
 import { runtimeFlagProblems, runtimeHandler } from "./runtime/flags";
-import { isRuntimeHandler } from "./runtime/types";
+import { isRuntimeHandler, type RuntimeHandler } from "./runtime/types";
 import { waitUntilReady } from "./startupWait";
 import { startProgress } from "./progress";
 import { claimSignals } from "./signals";
@@ -134,10 +134,19 @@ addFlags(program.command("work").description("receive and process messages").arg
     // Up before the start-up check, so a pod waiting for its queue or role shows 503 (not ready) rather than nothing.
     const health = f.healthPort ? await startHealthServer(f.healthPort) : undefined;
     // A Deployment waits for what is not there yet; a Job within its receive budget (startupWait.ts, issue 23).
-    await waitUntilReady(conn, needs, { budgetMs: mode === "continuous" ? undefined : f.receiveRetryBudgetMs, backoffMaxMs: f.startupRetryMaxMs, logEveryMs: f.outageLogEveryMs, onProblem: (p) => health?.setProblem(p) }, note);
-    const broker = await connectBroker(conn);
-    const handler =
-        f.handler === "http" || f.handler === "exec" ? await runtimeHandler(f, operands, mode) : f.handler === "noop" ? noopHandler : resultWritingHandler(await connectResults(conn), { maxWorkMs: f.maxWorkMs });
+    let broker: Awaited<ReturnType<typeof connectBroker>>;
+    let handler: Handler | RuntimeHandler;
+    try {
+        await waitUntilReady(conn, needs, { budgetMs: mode === "continuous" ? undefined : f.receiveRetryBudgetMs, backoffMaxMs: f.startupRetryMaxMs, logEveryMs: f.outageLogEveryMs, onProblem: (p) => health?.setProblem(p) }, note);
+        broker = await connectBroker(conn);
+        handler =
+            f.handler === "http" || f.handler === "exec" ? await runtimeHandler(f, operands, mode) : f.handler === "noop" ? noopHandler : resultWritingHandler(await connectResults(conn), { maxWorkMs: f.maxWorkMs });
+    } catch (e) {
+        // A problem no wait can fix (a SAS without a permission, a bad key): the listening health server would keep the
+        // process alive with /livez 200 forever; close it so the worker exits non-zero and the pod restarts, visibly.
+        health?.close();
+        throw e;
+    }
     const w = new Worker({
         broker,
         handler,

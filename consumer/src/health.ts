@@ -29,7 +29,9 @@ export function startHealthServer(port: number): Promise<HealthServer> {
         if (req.url === "/livez") return body(200, { status: "alive" });
         if (req.url === "/healthz") {
             if (!worker) return body(503, { status: "starting", ...(problem ? { waitingFor: problem.message, fix: problem.fix } : {}) });
-            return body(worker.isStopping ? 503 : 200, { status: worker.isStopping ? "stopping" : "ok", inFlight: worker.inFlight });
+            // Not ready while the worker waits for its HTTP handler: it receives nothing until the handler answers.
+            const waiting = worker.waitingForHandler;
+            return body(worker.isStopping || waiting ? 503 : 200, { status: worker.isStopping ? "stopping" : waiting ? "waiting for handler" : "ok", inFlight: worker.inFlight });
         }
         if (req.url === "/stats") return body(200, worker ? { inFlight: worker.inFlight, ...worker.stats } : { status: "starting" });
         body(404, { error: "not found" });

@@ -2,6 +2,7 @@
 import type { Broker, OutgoingMessage } from "./broker/types";
 import { runManifestName, type WorkMessage } from "./message";
 import type { ResultStore } from "./results";
+import { sleep } from "./broker/abort";
 
 export interface SendOptions {
     count: number;
@@ -68,7 +69,7 @@ export async function sendLoad(broker: Broker, o: SendOptions, onProgress: (sent
                 const due = started + (from / o.rate) * 1000;
                 const wait = due - Date.now();
                 // A claimed batch is sent even if Ctrl-C came during the wait: the sent seqs stay 0..sent-1, as verify expects.
-                if (wait > 0) await pause(wait, o.signal);
+                if (wait > 0) await sleep(wait, o.signal, true);
             }
             const batch: OutgoingMessage[] = [];
             for (let seq = from; seq < to; seq++) batch.push(buildMessage(o.runId, seq, o.size, o.workMs));
@@ -90,16 +91,6 @@ export async function sendLoad(broker: Broker, o: SendOptions, onProgress: (sent
     return summary;
 }
 
-/**
- * Waits `ms`, or less if `signal` aborts. The abort listener is removed when the timer fires: a paced run (`--rate`)
- * may pause once per batch, and the run's one signal must not collect a listener per pause.
- */
-const pause = (ms: number, signal?: AbortSignal) =>
-    new Promise<void>((resolve) => {
-        const onAbort = () => (clearTimeout(t), resolve());
-        const t = setTimeout(() => (signal?.removeEventListener("abort", onAbort), resolve()), ms);
-        signal?.addEventListener("abort", onAbort, { once: true });
-    });
 
 /** A run's record in the results container: what verify reconciles against. */
 export interface RunManifest {

@@ -5,7 +5,7 @@
 import { onContainerApps } from "../containerApps";
 import { KUBENET_MAX_NODES, nodeAllocatable } from "../../limits/platform";
 import { lookupVmSize } from "../../limits/vmSizes";
-import { allPools, effectiveMaxPods, isSpot, peakPoolNodes } from "../../plan/pools";
+import { effectiveMaxPods, isSpot, peakClusterNodes, peakPoolNodes } from "../../plan/pools";
 import { podRequests } from "../../plan/handler";
 import type { PoolConfig } from "../schema";
 import type { StackConfig } from "../stack";
@@ -152,7 +152,7 @@ export function jobDeadlineRules(cfg: StackConfig): Problem[] {
 /** kubenet: one UDR route per node, at most 400 (aks-docs configure-kubenet.md). */
 export function pluginNodeLimitRules(cfg: StackConfig): Problem[] {
     if (cfg.network.plugin !== "kubenet") return [];
-    const nodes = allPools(cfg).reduce((s, p) => s + peakPoolNodes(p), 0);
+    const nodes = peakClusterNodes(cfg);
     if (nodes <= KUBENET_MAX_NODES) return [];
     return [
         error(

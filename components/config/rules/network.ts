@@ -2,7 +2,7 @@
 import { contains, overlaps, parseCidr, parseIpv4, type Ipv4Range } from "../cidr";
 import type { PlatformConfig } from "../schema";
 import type { StackConfig } from "../stack";
-import { allPools, effectiveMaxPods, peakPoolNodes } from "../../plan/pools";
+import { allPools, effectiveMaxPods, peakClusterNodes, peakPoolNodes } from "../../plan/pools";
 import { error, key, type Problem } from "./problem";
 
 /** Ranges AKS refuses for the VNet, pod and service CIDRs (aks-docs concepts-network-cni-overview.md, FACTS §3). */
@@ -49,7 +49,7 @@ export function addressCapacityRules(cfg: PlatformConfig): Problem[] {
     }
     // Overlay and kubenet nodes still take one VNet address each from the node subnet.
     const nodeSubnet = parseCidr(cfg.network.nodeSubnetCidr);
-    const nodes = pools.reduce((sum, p) => sum + peakPoolNodes(p), 0);
+    const nodes = peakClusterNodes(cfg);
     if (nodeSubnet && nodes + AZURE_RESERVED_PER_SUBNET > nodeSubnet.size) {
         problems.push(
             error(
