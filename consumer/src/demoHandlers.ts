@@ -35,7 +35,7 @@ export interface DemoHandlers {
     stop(): Promise<void>;
 }
 
-/** Starts what `kind` needs for `workers` workers; for http, waits until each handler answers its health path. */
+/** Starts what `kind` needs for `workers` workers: for http, one handler process per worker (each worker waits for its health path). */
 export async function startDemoHandlers(kind: DemoHandler, workers: number): Promise<DemoHandlers> {
     const script = exampleHandler(kind);
     const resultsDir = mkdtempSync(join(tmpdir(), `kedascale-demo-${kind}-`));
@@ -53,8 +53,13 @@ export async function startDemoHandlers(kind: DemoHandler, workers: number): Pro
                 ports.push(port);
                 // Its JSON log lines are the handler's, not the demo's: kept out of the demo's output.
                 const p = spawn("python3", [script], { env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", RESULTS_DIR: resultsDir }, stdio: ["ignore", "ignore", "inherit"] });
-                p.once("error", () => {});
                 procs.push(p);
+                // A missing python3 is said at once, not as workers timing out on a health path nothing will answer.
+                await new Promise<void>((resolve, reject) => {
+                    p.once("spawn", resolve);
+                    p.once("error", (e) => reject(new Error(`cannot start the example HTTP handler (python3 ${script}): ${e.message}; the http demo needs python3 on PATH`)));
+                });
+                p.on("error", () => {});
             }
         }
     } catch (e) {

@@ -25,6 +25,7 @@ import { log } from "../log";
 import { processEnv } from "./cloudEvent";
 import { deliverToRuntime } from "./deliver";
 import type { Cut, Delivery, RuntimeHandler, Verdict } from "./types";
+import { StringDecoder } from "node:string_decoder";
 
 /** The exit code that parks a message: EX_DATAERR (sysexits.h). */
 export const PARK_EXIT_CODE = 65;
@@ -109,6 +110,8 @@ function outputSink(stream: "stdout" | "stderr", id: string) {
     let dropped = 0;
     let partial = "";
     let tail = "";
+    // One decoder per stream: a UTF-8 character split across two chunks is decoded whole, once.
+    const decoder = new StringDecoder("utf8");
     const emit = (line: string) => {
         if (!line) return;
         const bytes = Buffer.byteLength(line) + 1;
@@ -118,15 +121,16 @@ function outputSink(stream: "stdout" | "stderr", id: string) {
     };
     return {
         data(chunk: Buffer) {
-            const text = partial + chunk.toString("utf8");
-            tail = (tail + chunk.toString("utf8")).slice(-TAIL_CHARS);
+            const s = decoder.write(chunk);
+            const text = partial + s;
+            tail = (tail + s).slice(-TAIL_CHARS);
             const lines = text.split("\n");
             partial = lines.pop()!;
             if (partial.length > LINE_CHARS) (emit(partial), (partial = ""));
             lines.forEach(emit);
         },
         end() {
-            emit(partial);
+            emit(partial + decoder.end());
             partial = "";
             if (dropped) log.warn("handler output over the per-message limit was dropped", { id, stream, droppedBytes: dropped, limitBytes: OUTPUT_BYTES });
         },
